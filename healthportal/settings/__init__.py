@@ -1,0 +1,1 @@
+"""Settings modules: local (make run), test, production, bench."""

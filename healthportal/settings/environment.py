@@ -1,0 +1,92 @@
+"""Every environment variable the project reads, declared once.
+
+Settings read variables only through `env`, which refuses an undeclared name, so this table is
+the single source for the README's table and the docker-compose check.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import environ
+
+
+@dataclasses.dataclass(frozen=True)
+class Variable:
+    name: str
+    description: str
+    default: str = ""
+    required_in_production: bool = False
+
+
+VARIABLES: tuple[Variable, ...] = (
+    Variable(
+        "DJANGO_SETTINGS_MODULE",
+        "Settings module: healthportal.settings.local, .test, .production or .bench.",
+        "healthportal.settings.local",
+    ),
+    Variable(
+        "DJANGO_SECRET_KEY",
+        "Secret for signing sessions and tokens. No default in production.",
+        "a dev-only key in local and test",
+        required_in_production=True,
+    ),
+    Variable(
+        "DJANGO_ALLOWED_HOSTS",
+        "Comma-separated host names the site answers to.",
+        "localhost,127.0.0.1 in local and test",
+        required_in_production=True,
+    ),
+    Variable(
+        "DATABASE_URL",
+        "Postgres URL. Unset in local and test: an embedded Postgres under .data/ is started.",
+        "embedded Postgres",
+        required_in_production=True,
+    ),
+    Variable(
+        "REDIS_URL",
+        "Redis URL for the cache and the Celery broker. Unset in local and test: an embedded "
+        "Redis under .data/ is started.",
+        "embedded Redis",
+        required_in_production=True,
+    ),
+    Variable(
+        "CELERY_BROKER_URL",
+        "Celery broker when it is not the Redis of REDIS_URL (for example RabbitMQ).",
+        "REDIS_URL",
+    ),
+    Variable("SENTRY_DSN", "Sentry DSN; Sentry is off when unset. No personal data is sent."),
+    Variable("SENTRY_ENVIRONMENT", "Environment name reported to Sentry.", "production"),
+    Variable("LOG_LEVEL", "Root log level of the JSON logs.", "INFO"),
+    Variable(
+        "DJANGO_SECURE_SSL_REDIRECT",
+        "Redirect plain HTTP to HTTPS (production; off in bench).",
+        "true",
+    ),
+    Variable(
+        "DJANGO_CSRF_TRUSTED_ORIGINS",
+        "Comma-separated origins trusted for CSRF behind a TLS proxy (https://portal.example).",
+    ),
+    Variable("OUTBOX_RETENTION_DAYS", "Days delivered outbox rows are kept before pruning.", "7"),
+    Variable("OUTBOX_SWEEP_SECONDS", "Interval of the beat sweep that relays pending events.", "5"),
+    Variable("PORT", "Port of the web server started by make run.", "8000"),
+    Variable(
+        "HEALTHPORTAL_DATA_DIR",
+        "Where make run and make test keep the embedded servers' data.",
+        ".data/ in the project",
+    ),
+)
+
+DECLARED = {variable.name: variable for variable in VARIABLES}
+
+
+class DeclaredEnv(environ.Env):
+    """django-environ's Env that refuses to read a variable missing from VARIABLES."""
+
+    def get_value(self, var, *args, **kwargs):
+        if var not in DECLARED:
+            raise KeyError(f"{var} is read by the settings but not declared in VARIABLES")
+        return super().get_value(var, *args, **kwargs)
+
+
+env = DeclaredEnv()

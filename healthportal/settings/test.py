@@ -1,0 +1,23 @@
+"""The test suite: embedded servers when no URLs are set, their own database and Redis db."""
+
+import os
+
+from healthportal.embedded import ensure_service_urls
+
+# Redis db 1 keeps test queues and cache apart from a make run sharing the embedded server.
+ensure_service_urls(redis_db=1)
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-secret-healthportal")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+
+from healthportal.settings.base import *
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEMO_DATA_ALLOWED = True
+# A consumer model and test-only views for the kernel's tests (tests/support).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.support"]
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,25 @@
+"""The project's URLs: admin, health, metrics, API v1 and its documentation."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from apps.core.health import LiveView, ReadyView
+from apps.core.metrics import metrics_view
+
+api_v1 = [
+    path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-v1:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-v1:schema"), name="redoc"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("health/live", LiveView.as_view(), name="health-live"),
+    path("health/ready", ReadyView.as_view(), name="health-ready"),
+    path("metrics", metrics_view, name="metrics"),
+    path("api/v1/", include((api_v1, "api-v1"))),
+]
+
+admin.site.site_header = "HealthPortal administration"
+admin.site.site_title = "HealthPortal"
