@@ -1,0 +1,1 @@
+"""The monolith: one Postgres schema, one transaction, apps with enforced boundaries."""

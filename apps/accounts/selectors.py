@@ -1,0 +1,25 @@
+"""Reads of users and their roles."""
+
+from __future__ import annotations
+
+from apps.accounts.contracts import Role, UserRef
+from apps.accounts.models import User, normalize_email
+
+
+def user_get_by_email(*, email: str) -> User | None:
+    return User.objects.filter(email=normalize_email(email)).first()
+
+
+def user_roles(*, user: User) -> frozenset[Role]:
+    names = {group.name for group in user.groups.all()}
+    return frozenset(role for role in Role if role.value in names)
+
+
+def user_ref(*, user: User) -> UserRef:
+    return UserRef(
+        id=user.pk, email=user.email, roles=user_roles(user=user), is_active=user.is_active
+    )
+
+
+def user_has_role(*, user_id: int, role: Role) -> bool:
+    return User.objects.filter(pk=user_id, is_active=True, groups__name=role.value).exists()

@@ -1,0 +1,1 @@
+"""Shared kernel: base model, errors, event envelope, transactional outbox, pagination."""
