@@ -1,0 +1,110 @@
+"""Users sign in by email; roles are groups created by a migration; the admin needs a login."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+
+from apps.accounts import public
+from apps.accounts.contracts import Role
+from apps.accounts.models import User
+from apps.core.errors import Conflict, ValidationFailed
+from tests.factories.accounts import PASSWORD, UserFactory, user_in_role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_roles_exist_as_groups():
+    assert set(Group.objects.values_list("name", flat=True)) >= {r.value for r in Role}
+
+
+def test_the_admin_role_may_manage_users():
+    codenames = set(Group.objects.get(name="admin").permissions.values_list("codename", flat=True))
+
+    assert {"add_user", "change_user", "view_user"} <= codenames
+
+
+def test_user_create_normalises_the_email_and_puts_the_user_in_the_role():
+    ref = public.user_create(email="  Nurse@Clinic.TEST ", role=Role.CLINICIAN, password=PASSWORD)
+
+    user = User.objects.get(pk=ref.id)
+    assert user.email == "nurse@clinic.test"
+    assert ref.roles == frozenset({Role.CLINICIAN})
+    assert user.check_password(PASSWORD)
+    assert not user.is_staff
+    assert public.user_has_role(user_id=ref.id, role=Role.CLINICIAN)
+    assert not public.user_has_role(user_id=ref.id, role=Role.ADMIN)
+
+
+def test_only_the_admin_role_reaches_the_django_admin():
+    admin = public.user_create(email="a@clinic.test", role=Role.ADMIN, password=PASSWORD)
+    desk = public.user_create(email="d@clinic.test", role=Role.FRONT_DESK, password=PASSWORD)
+
+    assert User.objects.get(pk=admin.id).is_staff
+    assert not User.objects.get(pk=desk.id).is_staff
+
+
+def test_an_email_is_taken_whatever_its_case():
+    UserFactory(email="taken@clinic.test")
+
+    with pytest.raises(Conflict) as error:
+        public.user_create(email="TAKEN@clinic.test", role=Role.PATIENT, password=PASSWORD)
+
+    assert error.value.code == "email_taken"
+    assert User.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "field"),
+    [
+        ("not-an-email", PASSWORD, "email"),
+        ("ok@clinic.test", "short", "password"),
+        ("ok@clinic.test", "password12345", "password"),
+    ],
+)
+def test_invalid_input_is_refused_with_the_field_and_nothing_is_written(email, password, field):
+    with pytest.raises(ValidationFailed) as error:
+        public.user_create(email=email, role=Role.PATIENT, password=password)
+
+    assert set(error.value.field_errors) == {field}
+    assert User.objects.count() == 0
+
+
+def test_deactivated_users_lose_their_roles_for_checks():
+    user = user_in_role(Role.CLINICIAN)
+    user.is_active = False
+    user.save()
+
+    assert not public.user_has_role(user_id=user.id, role=Role.CLINICIAN)
+
+
+def test_the_admin_sends_anonymous_visitors_to_its_login(client):
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_an_admin_signs_in_to_the_admin_with_email_in_any_case(client):
+    user_in_role(Role.ADMIN, email="boss@clinic.test")
+
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "Boss@Clinic.test", "password": PASSWORD},
+    )
+    index = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert index.status_code == 200
+    assert b"HealthPortal administration" in index.content
+
+
+def test_front_desk_cannot_sign_in_to_the_admin(client):
+    user_in_role(Role.FRONT_DESK, email="desk@clinic.test")
+
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": "desk@clinic.test", "password": PASSWORD}
+    )
+
+    assert response.status_code == 200  # the form again, with an error
+    assert client.get("/admin/").status_code == 302
