@@ -8,7 +8,7 @@ from django.conf import settings as django_settings
 from healthportal.settings import production
 from tests.conftest import use_broker
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
 
 def test_live_answers_200(client):

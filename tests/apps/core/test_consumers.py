@@ -11,7 +11,7 @@ from apps.core.consumers import claim_event, consume_once
 from tests.support.events import SomethingHappened
 from tests.support.models import ReceivedEvent, SinkProcessedEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.integration]
 
 
 def _apply(envelope):

@@ -18,7 +18,7 @@ from tests.conftest import queued_messages
 from tests.support.events import SomethingHappened
 from tests.support.models import ReceivedEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.integration]
 
 
 @pytest.fixture
