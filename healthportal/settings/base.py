@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -35,6 +36,10 @@ INSTALLED_APPS = [
     "health_check",
     "apps.core",
     "apps.accounts",
+    "apps.patients",
+    "apps.providers",
+    "apps.allergies",
+    "apps.scheduling",
     "apps.demo",
 ]
 

@@ -273,3 +273,16 @@ def test_envelope_survives_the_round_trip():
     assert again == envelope
     assert again.aggregate_type == "test.Thing"
     assert again.aggregate_id == "3"
+
+
+def test_emit_many_writes_every_event_in_batches():
+    events = [SomethingHappened(thing_id=n) for n in range(7)]
+
+    with transaction.atomic():
+        count = outbox.emit_many(events, batch_size=3)
+
+    assert count == 7
+    assert sorted(OutboxEvent.objects.values_list("aggregate_id", flat=True)) == [
+        str(n) for n in range(7)
+    ]
+    assert len(set(OutboxEvent.objects.values_list("event_id", flat=True))) == 7

@@ -1,0 +1,1 @@
+"""Allergies and intolerances (FHIR R4 AllergyIntolerance), "no known allergies", safety checks."""

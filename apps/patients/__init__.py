@@ -1,0 +1,1 @@
+"""Patients: demographics, MRN, contacts and consent, portal invitations."""

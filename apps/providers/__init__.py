@@ -1,0 +1,1 @@
+"""Practitioners, specialties, locations, appointment types, and weekly availability."""

@@ -1,0 +1,1 @@
+"""Slots, appointments and their lifecycle, waitlist, booking idempotency, care relationships."""

@@ -1,0 +1,172 @@
+"""Public vocabularies, DTOs and exceptions of scheduling (FHIR R4 Appointment). No Django."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+
+from apps.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+
+
+class AppointmentStatus(enum.StrEnum):
+    """FHIR R4 appointmentstatus."""
+
+    PROPOSED = "proposed"
+    PENDING = "pending"
+    BOOKED = "booked"
+    ARRIVED = "arrived"
+    FULFILLED = "fulfilled"
+    CANCELLED = "cancelled"
+    NOSHOW = "noshow"
+    ENTERED_IN_ERROR = "entered-in-error"
+    CHECKED_IN = "checked-in"
+    WAITLIST = "waitlist"
+
+
+# Statuses that hold a place in a slot and in the patient's day.
+ACTIVE_STATUSES = frozenset(
+    {AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN, AppointmentStatus.ARRIVED}
+)
+
+# The lifecycle: from each status, where a service may move an appointment.
+TRANSITIONS: dict[AppointmentStatus, frozenset[AppointmentStatus]] = {
+    AppointmentStatus.BOOKED: frozenset(
+        {
+            AppointmentStatus.CHECKED_IN,
+            AppointmentStatus.ARRIVED,
+            AppointmentStatus.CANCELLED,
+            AppointmentStatus.NOSHOW,
+            AppointmentStatus.ENTERED_IN_ERROR,
+        }
+    ),
+    AppointmentStatus.CHECKED_IN: frozenset(
+        {
+            AppointmentStatus.ARRIVED,
+            AppointmentStatus.CANCELLED,
+            AppointmentStatus.NOSHOW,
+            AppointmentStatus.ENTERED_IN_ERROR,
+        }
+    ),
+    AppointmentStatus.ARRIVED: frozenset(
+        {AppointmentStatus.FULFILLED, AppointmentStatus.ENTERED_IN_ERROR}
+    ),
+    AppointmentStatus.FULFILLED: frozenset({AppointmentStatus.ENTERED_IN_ERROR}),
+    AppointmentStatus.CANCELLED: frozenset({AppointmentStatus.ENTERED_IN_ERROR}),
+    AppointmentStatus.NOSHOW: frozenset({AppointmentStatus.ENTERED_IN_ERROR}),
+    AppointmentStatus.ENTERED_IN_ERROR: frozenset(),
+}
+
+
+class SlotStatus(enum.StrEnum):
+    """FHIR R4 slotstatus."""
+
+    FREE = "free"
+    BUSY = "busy"
+    BUSY_UNAVAILABLE = "busy-unavailable"
+    BUSY_TENTATIVE = "busy-tentative"
+    ENTERED_IN_ERROR = "entered-in-error"
+
+
+class BookingChannel(enum.StrEnum):
+    STAFF = "staff"
+    PATIENT = "patient"
+
+
+class WaitlistStatus(enum.StrEnum):
+    WAITING = "waiting"
+    OFFERED = "offered"
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+
+
+@dataclasses.dataclass(frozen=True)
+class SlotInfo:
+    id: int
+    practitioner_id: int
+    location_id: int
+    practitioner_role_id: int
+    start: dt.datetime
+    end: dt.datetime
+    timezone: str
+    capacity: int
+    remaining: int
+
+
+@dataclasses.dataclass(frozen=True)
+class AppointmentInfo:
+    id: int
+    patient_id: int
+    practitioner_id: int
+    location_id: int
+    appointment_type_id: int
+    slot_id: int | None
+    start: dt.datetime
+    end: dt.datetime
+    timezone: str
+    status: AppointmentStatus
+    channel: BookingChannel
+    reason: str
+    needs_allergy_review: bool
+    rescheduled_from_id: int | None
+
+
+@dataclasses.dataclass(frozen=True)
+class AllergyWarning:
+    allergy_id: int
+    substance: str
+    criticality: str
+
+
+class SlotUnavailable(Conflict):
+    code = "slot_unavailable"
+    title = "The slot is no longer available"
+
+
+class PatientOverlap(Conflict):
+    code = "patient_overlap"
+    title = "The patient already has an appointment at that time"
+
+
+class IdempotencyMismatch(Conflict):
+    code = "idempotency_mismatch"
+    title = "The idempotency key was used for a different request"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+    title = "The appointment cannot move to that status"
+
+
+class OutsideCancellationWindow(Conflict):
+    code = "cancellation_window_passed"
+    title = "Too late to cancel online"
+
+
+class BookingNotAllowed(ValidationFailed):
+    code = "booking_not_allowed"
+    title = "The booking breaks a booking rule"
+
+
+class PatientNotApproved(PermissionDenied):
+    code = "patient_pending_review"
+    title = "The registration is waiting for staff review"
+
+
+class AllergyAcknowledgementRequired(Conflict):
+    """Staff booking a visit that triggers an active allergy must acknowledge it first."""
+
+    code = "allergy_acknowledgement_required"
+    title = "The appointment type triggers one of the patient's allergies"
+
+    def __init__(self, detail: str, *, warnings: list[AllergyWarning]) -> None:
+        super().__init__(detail)
+        self.warnings = warnings
+
+
+class AppointmentNotFound(NotFound):
+    code = "appointment_not_found"
+
+
+class WaitlistEntryNotFound(NotFound):
+    code = "waitlist_entry_not_found"

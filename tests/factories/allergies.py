@@ -1,0 +1,33 @@
+"""Allergy records, with the catalogue's substances."""
+
+import factory
+from django.utils import timezone
+
+from apps.allergies.models import AllergyIntolerance, AllergyReaction, Substance
+from tests.factories.patients import PatientFactory
+
+
+class AllergyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AllergyIntolerance
+
+    patient = factory.SubFactory(PatientFactory)
+    kind = "allergy"
+    substance = factory.LazyFunction(lambda: Substance.objects.get(code="penicillins"))
+    type = "allergy"
+    category = "medication"
+    criticality = "high"
+    clinical_status = "active"
+    verification_status = "confirmed"
+    recorded_at = factory.LazyFunction(timezone.now)
+    asserted_by = "staff"
+
+
+class ReactionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AllergyReaction
+
+    allergy = factory.SubFactory(AllergyFactory)
+    manifestations = factory.LazyFunction(lambda: ["urticaria"])
+    severity = "moderate"
+    exposure_route = "oral"
