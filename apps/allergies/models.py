@@ -61,7 +61,8 @@ class AllergyIntolerance(BaseModel):
     type = models.CharField(max_length=12, choices=_choices(AllergyType), blank=True)
     category = models.CharField(max_length=12, choices=_choices(AllergyCategory), blank=True)
     criticality = models.CharField(max_length=16, choices=_choices(Criticality), blank=True)
-    clinical_status = models.CharField(
+    # NULL, not "", is FHIR's "absent": required unless entered in error (R4 ait-1, ait-2).
+    clinical_status = models.CharField(  # noqa: DJ001
         max_length=10, choices=_choices(ClinicalStatus), null=True, blank=True
     )
     verification_status = models.CharField(max_length=16, choices=_choices(VerificationStatus))
