@@ -20,9 +20,14 @@ class UserManager(BaseUserManager["User"]):
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **fields: object) -> User:
+        """createsuperuser's user is an admin in the role sense too, not only in Django's."""
+        from django.contrib.auth.models import Group
+
         fields.setdefault("is_staff", True)
         fields.setdefault("is_superuser", True)
-        return self.create_user(email, password, **fields)
+        user = self.create_user(email, password, **fields)
+        user.groups.add(*Group.objects.filter(name="admin"))
+        return user
 
 
 def normalize_email(email: str) -> str:

@@ -31,3 +31,7 @@ def user_find(*, email: str) -> UserRef | None:
 
 def user_has_role(*, user_id: int, role: Role) -> bool:
     return selectors.user_has_role(user_id=user_id, role=role)
+
+
+def user_is_staff(*, user_id: int) -> bool:
+    return selectors.user_is_staff(user_id=user_id)

@@ -23,3 +23,9 @@ def user_ref(*, user: User) -> UserRef:
 
 def user_has_role(*, user_id: int, role: Role) -> bool:
     return User.objects.filter(pk=user_id, is_active=True, groups__name=role.value).exists()
+
+
+def user_is_staff(*, user_id: int) -> bool:
+    """An active user in any staff role (admin, clinician, front desk): one query."""
+    staff_roles = [role.value for role in Role if role.is_staff_role]
+    return User.objects.filter(pk=user_id, is_active=True, groups__name__in=staff_roles).exists()

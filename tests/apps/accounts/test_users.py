@@ -108,3 +108,16 @@ def test_front_desk_cannot_sign_in_to_the_admin(client):
 
     assert response.status_code == 200  # the form again, with an error
     assert client.get("/admin/").status_code == 302
+
+
+def test_createsuperuser_makes_an_admin_in_the_role_sense_too():
+    user = User.objects.create_superuser("root@clinic.test", PASSWORD)
+
+    assert public.user_has_role(user_id=user.id, role=Role.ADMIN)
+    assert public.user_is_staff(user_id=user.id)
+
+
+def test_patients_are_not_staff():
+    patient = user_in_role(Role.PATIENT)
+
+    assert not public.user_is_staff(user_id=patient.id)
