@@ -4,14 +4,18 @@ import datetime as dt
 
 import factory
 
+from apps.providers.contracts import ExceptionKind
 from apps.providers.models import (
     AppointmentType,
+    AvailabilityException,
     AvailabilityRule,
     Location,
     Practitioner,
     PractitionerRole,
     Specialty,
+    StaffAssignment,
 )
+from tests.factories.accounts import UserFactory
 
 
 class LocationFactory(factory.django.DjangoModelFactory):
@@ -78,3 +82,23 @@ class AvailabilityRuleFactory(factory.django.DjangoModelFactory):
     end_time = dt.time(12, 0)
     slot_minutes = 20
     capacity = 1
+
+
+class AvailabilityExceptionFactory(factory.django.DjangoModelFactory):
+    """A whole-day leave by default; give times, slot_minutes and capacity for extra hours."""
+
+    class Meta:
+        model = AvailabilityException
+
+    role = factory.SubFactory(PractitionerRoleFactory)
+    kind = ExceptionKind.LEAVE.value
+    date_from = dt.date(2030, 1, 7)
+    date_to = factory.SelfAttribute("date_from")
+
+
+class StaffAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StaffAssignment
+
+    user = factory.SubFactory(UserFactory)
+    location = factory.SubFactory(LocationFactory)
