@@ -8,6 +8,11 @@ import enum
 
 from apps.core.errors import NotFound
 
+# Portal invitation codes avoid look-alike characters (0/O, 1/I/L), so a code read aloud or
+# typed from a printed letter survives.
+INVITATION_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+INVITATION_CODE_LENGTH = 8
+
 
 class AdministrativeGender(enum.StrEnum):
     """FHIR R4 administrative-gender."""
@@ -44,6 +49,29 @@ class PatientSummary:
     gender: AdministrativeGender
     active: bool
     review_status: ReviewStatus
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PatientData:
+    """One patient to register in bulk (demo data, imports): the fields patient_register takes."""
+
+    family_name: str
+    given_name: str
+    birth_date: dt.date
+    gender: AdministrativeGender | str
+    phone: str = ""
+    email: str = ""
+    address_line: str = ""
+    city: str = ""
+    postal_code: str = ""
+    country: str = ""
+    emergency_contact_name: str = ""
+    emergency_contact_phone: str = ""
+    emergency_contact_relationship: str = ""
+    preferred_language: str = "en"
+    consent_email: bool = False
+    consent_sms: bool = False
+    review_status: ReviewStatus | str = ReviewStatus.APPROVED
 
 
 class PatientNotFound(NotFound):

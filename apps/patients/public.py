@@ -1,0 +1,158 @@
+"""What other apps may call in patients: registration, lookups and search, invitations (DTOs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from apps.patients import selectors, services
+from apps.patients.contracts import (
+    AdministrativeGender,
+    PatientData,
+    PatientSummary,
+    RegistrationSource,
+    ReviewStatus,
+)
+
+
+def patient_get(*, patient_id: int) -> PatientSummary:
+    """The patient's summary; raises PatientNotFound."""
+    return selectors.patient_summary(patient=selectors.patient_get(patient_id=patient_id))
+
+
+def patient_summaries(*, patient_ids: Iterable[int]) -> dict[int, PatientSummary]:
+    """Summaries of those of `patient_ids` that exist, keyed by id (one query)."""
+    return selectors.patient_summaries(patient_ids=patient_ids)
+
+
+def patient_search(
+    *,
+    query: str,
+    limit: int = 25,
+    within_ids: Iterable[int] | None = None,
+    include_inactive: bool = False,
+) -> list[PatientSummary]:
+    """Patients by MRN, birth date or name prefix ("smi", "smith jo", "smith, jo")."""
+    patients = selectors.patient_search(
+        query=query, limit=limit, within_ids=within_ids, include_inactive=include_inactive
+    )
+    return [selectors.patient_summary(patient=patient) for patient in patients]
+
+
+def patient_id_for_user(*, user_id: int) -> int | None:
+    """The id of the patient whose portal login is `user_id`, if any."""
+    patient = selectors.patient_for_user(user_id=user_id)
+    return patient.pk if patient else None
+
+
+def mrn_is_valid(mrn: str) -> bool:
+    """True if `mrn` has the shape and check digit of an MRN (whether or not it is assigned)."""
+    return services.mrn_is_valid(mrn)
+
+
+def patient_register(
+    *,
+    family_name: str,
+    given_name: str,
+    birth_date: dt.date,
+    gender: AdministrativeGender | str,
+    phone: str = "",
+    email: str = "",
+    address_line: str = "",
+    city: str = "",
+    postal_code: str = "",
+    country: str = "",
+    emergency_contact_name: str = "",
+    emergency_contact_phone: str = "",
+    emergency_contact_relationship: str = "",
+    preferred_language: str = "en",
+    consent_email: bool = False,
+    consent_sms: bool = False,
+    source: RegistrationSource | str = RegistrationSource.STAFF,
+    review_status: ReviewStatus | str = ReviewStatus.APPROVED,
+    created_by_id: int | None = None,
+) -> PatientSummary:
+    """Register one patient with a new MRN; raises ValidationFailed naming every bad field."""
+    patient = services.patient_register(
+        family_name=family_name,
+        given_name=given_name,
+        birth_date=birth_date,
+        gender=gender,
+        phone=phone,
+        email=email,
+        address_line=address_line,
+        city=city,
+        postal_code=postal_code,
+        country=country,
+        emergency_contact_name=emergency_contact_name,
+        emergency_contact_phone=emergency_contact_phone,
+        emergency_contact_relationship=emergency_contact_relationship,
+        preferred_language=preferred_language,
+        consent_email=consent_email,
+        consent_sms=consent_sms,
+        source=source,
+        review_status=review_status,
+        created_by_id=created_by_id,
+    )
+    return selectors.patient_summary(patient=patient)
+
+
+def patient_bulk_register(
+    *,
+    rows: Sequence[PatientData],
+    source: RegistrationSource | str,
+    created_by_id: int | None = None,
+) -> list[int]:
+    """Register many patients at once, all or nothing; their ids in the order of `rows`."""
+    return services.patient_bulk_register(rows=rows, source=source, created_by_id=created_by_id)
+
+
+def patient_update(
+    *, patient_id: int, updated_by_id: int | None, **fields: object
+) -> PatientSummary:
+    """Change editable demographic and contact fields; raises ValidationFailed, PatientNotFound."""
+    patient = services.patient_update(patient_id=patient_id, updated_by_id=updated_by_id, **fields)
+    return selectors.patient_summary(patient=patient)
+
+
+def patient_approve_registration(*, patient_id: int, by_id: int | None) -> PatientSummary:
+    """Approve a registration waiting for review; raises Conflict if it is not waiting."""
+    patient = services.patient_approve_registration(patient_id=patient_id, by_id=by_id)
+    return selectors.patient_summary(patient=patient)
+
+
+def patient_deactivate(*, patient_id: int, by_id: int | None) -> PatientSummary:
+    """Deactivate the record (it is never deleted)."""
+    patient = services.patient_deactivate(patient_id=patient_id, by_id=by_id)
+    return selectors.patient_summary(patient=patient)
+
+
+def patient_reactivate(*, patient_id: int, by_id: int | None) -> PatientSummary:
+    """Make a deactivated record active again."""
+    patient = services.patient_reactivate(patient_id=patient_id, by_id=by_id)
+    return selectors.patient_summary(patient=patient)
+
+
+def patient_link_user(*, patient_id: int, user_id: int) -> PatientSummary:
+    """Link the patient's portal login (a user in the patient role); raises Conflict if either
+    side is already linked elsewhere."""
+    patient = services.patient_link_user(patient_id=patient_id, user_id=user_id)
+    return selectors.patient_summary(patient=patient)
+
+
+def invitation_issue(
+    *,
+    patient_id: int,
+    issued_by_id: int | None,
+    valid_for: dt.timedelta = dt.timedelta(days=7),
+) -> str:
+    """A new single-use portal invitation code for the patient: shown once, stored only hashed."""
+    _, code = services.invitation_issue(
+        patient_id=patient_id, issued_by_id=issued_by_id, valid_for=valid_for
+    )
+    return code
+
+
+def invitation_redeem(*, code: str) -> int:
+    """Use an invitation code; the patient's id. Raises ValidationFailed "invitation_invalid"."""
+    return services.invitation_redeem(code=code)
