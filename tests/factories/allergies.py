@@ -31,3 +31,18 @@ class ReactionFactory(factory.django.DjangoModelFactory):
     manifestations = factory.LazyFunction(lambda: ["urticaria"])
     severity = "moderate"
     exposure_route = "oral"
+
+
+class NoKnownAllergiesFactory(AllergyFactory):
+    """An active "no known allergies" statement."""
+
+    kind = "no-known-allergies"
+    substance = None
+    type = ""
+    category = ""
+    criticality = ""
+
+
+def substance(code: str) -> Substance:
+    """A catalogue entry (loaded by the allergies migrations) by its code."""
+    return Substance.objects.get(code=code)
