@@ -119,3 +119,18 @@ def broker_on(private_redis: PrivateRedis) -> Iterator[PrivateRedis]:
     use_broker(private_redis.broker_url)
     yield private_redis
     use_broker(settings.CELERY_BROKER_URL)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Transactional tests flush every table when they end, including the roles and catalogues
+    that migrations load; serialized rollback puts those back for the next test."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and "serialized_rollback" not in marker.kwargs
+        ):
+            item.add_marker(
+                pytest.mark.django_db(**marker.kwargs, serialized_rollback=True), append=False
+            )

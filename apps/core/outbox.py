@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import logging
 import os
 import threading
@@ -124,23 +125,46 @@ class _Kicker:
 _kicker = _Kicker()
 
 
-def emit_many(events: Iterable[DomainEvent], *, batch_size: int = 5000) -> int:
-    """Bulk emit (demo data, imports): the same rows emit() writes, inserted in batches."""
+_COPY_COLUMNS = (
+    "event_id", "event_type", "version", "aggregate_type", "aggregate_id", "payload",
+    "occurred_at", "created_at", "status", "attempts", "available_at", "last_error",
+)  # fmt: skip
+
+
+def emit_many(events: Iterable[DomainEvent]) -> int:
+    """Bulk emit (demo data, imports): the rows emit() writes, streamed with COPY.
+
+    COPY is several times faster than INSERT for the millions of events a large import emits.
+    """
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("emit_many() must run inside the transaction that makes the change")
     now = timezone.now()
+    table = connection.ops.quote_name(OutboxEvent._meta.db_table)
     count = 0
-    batch: list[OutboxEvent] = []
-    for event in events:
-        batch.append(_outbox_row(event.to_envelope(), available_at=now))
-        if len(batch) >= batch_size:
-            OutboxEvent.objects.bulk_create(batch)
-            count += len(batch)
-            batch = []
-    if batch:
-        OutboxEvent.objects.bulk_create(batch)
-        count += len(batch)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({', '.join(_COPY_COLUMNS)}) FROM STDIN") as copy,
+    ):
+        for event in events:
+            envelope = event.to_envelope()
+            copy.write_row(
+                (
+                    envelope.event_id,
+                    envelope.event_type,
+                    envelope.version,
+                    envelope.aggregate_type,
+                    envelope.aggregate_id,
+                    json.dumps(envelope.payload),
+                    envelope.occurred_at,
+                    now,
+                    OutboxEvent.Status.PENDING.value,
+                    0,
+                    now,
+                    "",
+                )
+            )
+            count += 1
     if count and not any(callback is relay_kick for _, callback, _ in connection.run_on_commit):
         transaction.on_commit(relay_kick)
     return count

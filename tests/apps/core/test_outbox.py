@@ -275,14 +275,19 @@ def test_envelope_survives_the_round_trip():
     assert again.aggregate_id == "3"
 
 
-def test_emit_many_writes_every_event_in_batches():
-    events = [SomethingHappened(thing_id=n) for n in range(7)]
+def test_emit_many_writes_the_rows_emit_would():
+    events = [SomethingHappened(thing_id=n, code=f"c{n}") for n in range(7)]
 
     with transaction.atomic():
-        count = outbox.emit_many(events, batch_size=3)
+        count = outbox.emit_many(iter(events))
 
     assert count == 7
     assert sorted(OutboxEvent.objects.values_list("aggregate_id", flat=True)) == [
         str(n) for n in range(7)
     ]
     assert len(set(OutboxEvent.objects.values_list("event_id", flat=True))) == 7
+    row = OutboxEvent.objects.get(aggregate_id="3")
+    assert row.payload == {"thing_id": 3, "code": "c3"}
+    assert (row.status, row.attempts, row.version) == ("pending", 0, 1)
+    assert row.available_at <= timezone.now()
+    assert outbox.outbox_relay_batch().delivered == 7
