@@ -77,6 +77,7 @@ class WaitlistStatus(enum.StrEnum):
     WAITING = "waiting"
     OFFERED = "offered"
     BOOKED = "booked"
+    EXPIRED = "expired"  # an offer lapsed unanswered; the patient may join again
     CANCELLED = "cancelled"
 
 
@@ -170,3 +171,23 @@ class AppointmentNotFound(NotFound):
 
 class WaitlistEntryNotFound(NotFound):
     code = "waitlist_entry_not_found"
+
+
+@dataclasses.dataclass(frozen=True)
+class AppointmentImport:
+    """A past or future appointment brought in bulk (demo data, a migration from another system).
+
+    Past visits need no slot; a future one names the slot it occupies.
+    """
+
+    patient_id: int
+    practitioner_id: int
+    location_id: int
+    appointment_type_id: int
+    start: dt.datetime
+    end: dt.datetime
+    timezone: str
+    status: AppointmentStatus
+    channel: BookingChannel
+    booked_at: dt.datetime
+    slot_id: int | None = None

@@ -196,12 +196,28 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": OUTBOX_SWEEP_SECONDS,
         "options": {"queue": "default", "expires": OUTBOX_SWEEP_SECONDS * 2},
     },
+    "scheduling-slot-horizon": {
+        "task": "scheduling.slots_extend_horizon",
+        "schedule": timedelta(hours=24),
+        "options": {"queue": "default"},
+    },
+    "scheduling-housekeeping": {
+        "task": "scheduling.housekeeping",
+        "schedule": timedelta(minutes=15),
+        "options": {"queue": "default"},
+    },
     "outbox-prune": {
         "task": "core.outbox_prune",
         "schedule": timedelta(hours=6),
         "options": {"queue": "default"},
     },
 }
+
+# --- Scheduling policy ---------------------------------------------------------------------
+SLOT_HORIZON_DAYS = 60  # slots are materialised this far ahead, daily
+CANCELLATION_WINDOW_HOURS = 24  # patients may cancel online until this long before the visit
+WAITLIST_OFFER_HOURS = 2  # a freed place is held this long for the offered patient
+NO_SHOW_GRACE_MINUTES = 60  # after the visit's end, an unarrived booking becomes a no-show
 
 # --- Logging: JSON lines, a request id on every line of a request, no PHI --------------------
 DJANGO_GUID = {

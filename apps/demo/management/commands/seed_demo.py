@@ -2,39 +2,61 @@
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.accounts.contracts import Role
-from apps.accounts.public import user_create, user_find
-
-DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - published in the README, dev data only
-DEMO_STAFF = (
-    ("admin@demo.clinic", Role.ADMIN, "Ada Admin"),
-    ("clinician@demo.clinic", Role.CLINICIAN, "Dr. Cleo Clinician"),
-    ("frontdesk@demo.clinic", Role.FRONT_DESK, "Frank Frontdesk"),
-)
+from apps.demo.clinic import DEMO_PASSWORD, Scale, seed
 
 
 class Command(BaseCommand):
-    help = "Create the demo clinic's logins and data (idempotent; refused in production)."
+    help = (
+        "Create the demo clinic: logins, 3 locations, practitioners with availability, patients "
+        "with allergies, a year of appointment history and upcoming bookings (idempotent; "
+        "refused with production settings)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--quiet-logins", action="store_true", help="Do not list logins.")
+        parser.add_argument("--patients", type=int, default=2000)
+        parser.add_argument("--practitioners", type=int, default=30)
+        parser.add_argument(
+            "--appointments", type=int, default=None, help="Default: about six per patient."
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         if not settings.DEMO_DATA_ALLOWED:
             raise CommandError("seed_demo refuses to run with production settings.")
-        password_hash = make_password(DEMO_PASSWORD)  # hashed once for every demo user
-        created = 0
-        for email, role, name in DEMO_STAFF:
-            if user_find(email=email) is None:
-                user_create(email=email, role=role, password_hash=password_hash, display_name=name)
-                created += 1
-        self.stdout.write(f"Demo data: {created} new login(s); existing ones left as they were.")
-        if not options["quiet_logins"]:
-            self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}):")
-            for email, role, _ in DEMO_STAFF:
-                if user_find(email=email) is not None:
-                    self.stdout.write(f"  {email:<28} {role.value}")
+        for name in ("patients", "practitioners"):
+            if options[name] < 1:
+                raise CommandError(f"--{name} must be at least 1.")
+        if options["appointments"] is not None and options["appointments"] < 0:
+            raise CommandError("--appointments must not be negative.")
+        started = time.monotonic()
+        report = seed(
+            scale=Scale(
+                patients=options["patients"],
+                practitioners=options["practitioners"],
+                appointments=options["appointments"],
+            ),
+            progress=self._progress,
+        )
+        if report.created_clinic:
+            self.stdout.write(
+                f"Demo clinic created in {time.monotonic() - started:.0f}s: "
+                f"{report.patients} patients, {report.appointments} appointments."
+            )
+        else:
+            self.stdout.write("Demo clinic already present; nothing added.")
+        self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}):")
+        for email, role in report.logins:
+            self.stdout.write(f"  {email:<28} {role}")
+        if report.patient_logins:
+            self.stdout.write(
+                f"  patient1@demo.clinic ... patient{report.patient_logins}@demo.clinic  patient"
+            )
+
+    def _progress(self, phase: str, done: int, total: int) -> None:
+        end = "\n" if done >= total else "\r"
+        self.stdout.write(f"  {phase}: {done}/{total}", ending=end)
+        self.stdout.flush()
