@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import functools
 import uuid
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -26,6 +27,14 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return [_jsonable(item) for item in value]
     return value
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(field.name for field in dataclasses.fields(cls))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,8 +76,12 @@ class DomainEvent:
     aggregate_id_field: ClassVar[str]
 
     def payload(self) -> dict[str, Any]:
+        # Bulk imports build millions of payloads: plain values skip the conversion.
+        values = self.__dict__
         return {
-            field.name: _jsonable(getattr(self, field.name)) for field in dataclasses.fields(self)
+            name: value if type(value) in _PLAIN else _jsonable(value)
+            for name in _field_names(type(self))
+            for value in (values[name],)
         }
 
     def to_envelope(

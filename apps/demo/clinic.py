@@ -67,6 +67,12 @@ GIVEN = (
     "Mark", "Betty", "Sofia", "Sandra", "Diego", "Ashley", "Andrew", "Emily", "Joshua",
     "Donna", "Kenneth", "Michelle", "Kevin", "Carmen", "Amara", "Wei", "Fatima", "Noah",
 )  # fmt: skip
+# Start times of the demo's 40-minute slots (09:00-12:00 and 13:00-17:00, local).
+HISTORY_TIMES = tuple(
+    dt.time(h, m)
+    for h, m in ((9, 0), (9, 40), (10, 20), (11, 0), (13, 0), (13, 40), (14, 20), (15, 0),
+                 (15, 40), (16, 20))
+)  # fmt: skip
 COMMON_ALLERGENS = (
     ("penicillins", "medication", "high", ("urticaria", "anaphylaxis")),
     ("amoxicillin", "medication", "high", ("urticaria",)),
@@ -291,8 +297,8 @@ def _build_appointments(
     total = scale.appointments if scale.appointments is not None else len(patient_ids) * 6
     past_total = int(total * 0.92)
     # One visit a patient a day keeps every patient's visits apart (the database would refuse
-    # an overlap); one a practitioner a start time keeps the schedules believable.
-    used: set[tuple[int, object]] = set()
+    # an overlap).
+    used: set[tuple[int, dt.date]] = set()
     rows = _history_rows(clinic, patient_ids, past_total, used=used, rng=rng, now=now)
     imported = 0
     step = 20_000
@@ -312,32 +318,42 @@ def _history_rows(
     patient_ids: list[int],
     count: int,
     *,
-    used: set[tuple[int, object]],
+    used: set[tuple[int, dt.date]],
     rng: random.Random,
     now: dt.datetime,
 ) -> list[AppointmentImport]:
-    """A year of visits in time order, each patient's no-shows shaped by their own past."""
+    """Past visits in time order, each patient's no-shows shaped by their own past."""
     unreliable = {pid for pid in patient_ids if rng.random() < 0.2}  # a minority miss often
+    # Distinct (practitioner, weekday, slot time) cells, drawn without replacement: no
+    # practitioner is double-booked. Twelve months, or longer when the practitioners' hours
+    # could not hold that many visits with at most half of the cells taken.
+    today = now.date()
+    cells_per_day = len(clinic.roles) * len(HISTORY_TIMES)
+    weekdays_needed = math.ceil(2 * count / cells_per_day)
+    days = []
+    day = today - dt.timedelta(days=1)
+    while len(days) < weekdays_needed or (today - day).days <= 365:
+        if day.weekday() < 5:
+            days.append(day)
+        day -= dt.timedelta(days=1)
+    cells = rng.sample(range(len(days) * cells_per_day), min(count, len(days) * cells_per_day))
+    zones = [ZoneInfo(role[3]) for role in clinic.roles]
     starts: list[tuple[dt.datetime, int]] = []
-    for _ in range(count):
-        role_index = rng.randrange(len(clinic.roles))
-        day = (now - dt.timedelta(days=rng.randint(1, 365))).date()
-        if day.weekday() >= 5:
-            day -= dt.timedelta(days=day.weekday() - 4)
-        hour = rng.choice((9, 10, 11, 13, 14, 15, 16))
-        minute = rng.choice((0, 40)) if hour not in (11, 16) else 0
-        zone = ZoneInfo(clinic.roles[role_index][3])
-        local = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=zone)
+    for cell in cells:
+        day_index, rest = divmod(cell, cells_per_day)
+        role_index, time_index = divmod(rest, len(HISTORY_TIMES))
+        local = dt.datetime.combine(
+            days[day_index], HISTORY_TIMES[time_index], tzinfo=zones[role_index]
+        )
         starts.append((local.astimezone(dt.UTC), role_index))
     starts.sort()
     history: dict[int, list[int]] = {}
     rows = []
     for start, role_index in starts:
         _, practitioner_id, location_id, zone_name, type_ids = clinic.roles[role_index]
-        patient_id = rng.choice(patient_ids)
-        if (patient_id, start.date()) in used or (-practitioner_id, start) in used:
+        patient_id = _free_patient(patient_ids, start.date(), used, rng)
+        if patient_id is None:
             continue
-        used.update({(patient_id, start.date()), (-practitioner_id, start)})
         type_id = rng.choice(type_ids[:3])
         lead_days = int(rng.expovariate(1 / 14))
         past = history.setdefault(patient_id, [0, 0])
@@ -370,12 +386,24 @@ def _history_rows(
     return rows
 
 
+def _free_patient(
+    patient_ids: list[int], day: dt.date, used: set[tuple[int, dt.date]], rng: random.Random
+) -> int | None:
+    """A patient with no visit that day (the database refuses a patient overlapping visits)."""
+    for _ in range(10):
+        patient_id = rng.choice(patient_ids)
+        if (patient_id, day) not in used:
+            used.add((patient_id, day))
+            return patient_id
+    return None
+
+
 def _upcoming_rows(
     clinic: _Clinic,
     patient_ids: list[int],
     count: int,
     *,
-    used: set[tuple[int, object]],
+    used: set[tuple[int, dt.date]],
     rng: random.Random,
     now: dt.datetime,
 ) -> list[AppointmentImport]:
@@ -385,10 +413,9 @@ def _upcoming_rows(
     types_of_role = {role[0]: role[4] for role in clinic.roles}
     rows = []
     for slot in free[:count]:
-        patient_id = rng.choice(patient_ids)
-        if (patient_id, slot.start.date()) in used:
+        patient_id = _free_patient(patient_ids, slot.start.date(), used, rng)
+        if patient_id is None:
             continue
-        used.add((patient_id, slot.start.date()))
         type_id = rng.choice(types_of_role[slot.practitioner_role_id][:3])
         rows.append(
             AppointmentImport(
