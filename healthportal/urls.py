@@ -2,14 +2,24 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from apps.core.health import LiveView, ReadyView
 from apps.core.metrics import metrics_view
 
 api_v1 = [
+    path("", include("apps.accounts.api.urls")),
+    path("", include("apps.patients.api.urls")),
+    path("", include("apps.allergies.api.urls")),
+    path("", include("apps.providers.api.urls")),
+    path("", include("apps.scheduling.api.urls")),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-v1:schema"), name="docs"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-v1:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-v1:schema"), name="redoc"),
 ]
 
@@ -23,3 +33,5 @@ urlpatterns = [
 
 admin.site.site_header = "HealthPortal administration"
 admin.site.site_title = "HealthPortal"
+
+handler404 = "apps.core.problems.page_not_found"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -115,3 +116,21 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         detail=text,
         headers=headers,
     )
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: an unknown URL under /api/ is a problem+json 404 like every other API error;
+    elsewhere Django's own page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {
+                "type": problem_type("not_found"),
+                "title": "Not found",
+                "status": 404,
+                "detail": "No such resource.",
+                "code": "not_found",
+            },
+            status=404,
+            content_type=PROBLEM_CONTENT_TYPE,
+        )
+    return defaults.page_not_found(request, exception)

@@ -67,6 +67,15 @@ VARIABLES: tuple[Variable, ...] = (
         "DJANGO_CSRF_TRUSTED_ORIGINS",
         "Comma-separated origins trusted for CSRF behind a TLS proxy (https://portal.example).",
     ),
+    Variable(
+        "CORS_ALLOWED_ORIGINS",
+        "Comma-separated origins of patient apps allowed to call the API from a browser.",
+    ),
+    Variable(
+        "PATIENT_APP_URL",
+        "Base URL of the patient app; password-reset links point at <url>/reset-password.",
+        "http://localhost:3000",
+    ),
     Variable("OUTBOX_RETENTION_DAYS", "Days delivered outbox rows are kept before pruning.", "7"),
     Variable("OUTBOX_SWEEP_SECONDS", "Interval of the beat sweep that relays pending events.", "5"),
     Variable("PORT", "Port of the web server started by make run.", "8000"),

@@ -9,3 +9,5 @@ urlpatterns = [
     path("test/log/", views.LoggingView.as_view()),
     path("", include("healthportal.urls")),
 ]
+
+handler404 = "apps.core.problems.page_not_found"

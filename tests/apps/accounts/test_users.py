@@ -121,3 +121,17 @@ def test_patients_are_not_staff():
     patient = user_in_role(Role.PATIENT)
 
     assert not public.user_is_staff(user_id=patient.id)
+
+
+def test_failed_admin_sign_ins_lock_out_that_login_only(client, settings):
+    settings.AXES_FAILURE_LIMIT = 2
+    user_in_role(Role.ADMIN, email="boss@clinic.test")
+    user_in_role(Role.ADMIN, email="other@clinic.test")
+    for _ in range(2):
+        client.post("/admin/login/", {"username": "BOSS@clinic.test", "password": "wrong-guess"})
+
+    locked = client.post("/admin/login/", {"username": "boss@clinic.test", "password": PASSWORD})
+    other = client.post("/admin/login/", {"username": "other@clinic.test", "password": PASSWORD})
+
+    assert locked.status_code == 429
+    assert other.status_code == 302

@@ -62,3 +62,18 @@ def test_unknown_method_is_a_405_problem(api):
 
     assert response.status_code == 405
     assert response.json()["code"] == "method_not_allowed"
+
+
+def test_an_unknown_api_url_is_a_problem_too(api):
+    response = api.get("/api/v1/me/appointments/-5/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "not_found"
+
+
+def test_an_unknown_page_elsewhere_is_djangos_own(client):
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
