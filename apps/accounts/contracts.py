@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import enum
 
+from apps.core.errors import ValidationFailed
+
 
 class Role(enum.StrEnum):
     """A role is a Django group of the same name, created by a migration."""
@@ -25,3 +27,9 @@ class UserRef:
     email: str
     roles: frozenset[Role]
     is_active: bool
+
+
+class PasswordResetLinkInvalid(ValidationFailed):
+    """Unknown, tampered, used and expired reset links are refused alike."""
+
+    code = "reset_link_invalid"

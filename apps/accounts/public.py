@@ -1,9 +1,10 @@
-"""What other apps may call in accounts: create users in a role, read roles."""
+"""What other apps may call in accounts: users in a role, roles, passwords and reset links."""
 
 from __future__ import annotations
 
 from apps.accounts import selectors, services
 from apps.accounts.contracts import Role, UserRef
+from apps.accounts.models import normalize_email
 
 
 def user_create(
@@ -35,3 +36,46 @@ def user_has_role(*, user_id: int, role: Role) -> bool:
 
 def user_is_staff(*, user_id: int) -> bool:
     return selectors.user_is_staff(user_id=user_id)
+
+
+def user_credentials_validate(*, email: str, password: str) -> str:
+    """Check a new login's email and password strength (every bad field at once), writing
+    nothing; the normalised email. Raises ValidationFailed."""
+    return services.user_credentials_validate(email=email, password=password)
+
+
+def user_is_active(*, user_id: int) -> bool:
+    return selectors.user_is_active(user_id=user_id)
+
+
+def user_password_change(*, user_id: int, old_password: str, new_password: str) -> None:
+    """Change a password knowing the old one; revokes the user's refresh tokens."""
+    services.user_password_change(
+        user_id=user_id, old_password=old_password, new_password=new_password
+    )
+
+
+def user_password_reset_send(*, email: str) -> bool:
+    """Email a reset link if `email` is an active patient login; whether one was sent."""
+    return services.user_password_reset_send(email=email)
+
+
+def user_password_reset_confirm(*, uid: str, token: str, new_password: str) -> None:
+    """Set a new password from a reset link; raises PasswordResetLinkInvalid, ValidationFailed."""
+    services.user_password_reset_confirm(uid=uid, token=token, new_password=new_password)
+
+
+def user_tokens_revoke(*, user_id: int) -> int:
+    """Blacklist every refresh token the user holds (sign out everywhere)."""
+    return services.user_tokens_revoke(user_id=user_id)
+
+
+def user_refresh_token_revoke(*, user_id: int, refresh: str) -> None:
+    """Sign out one session by blacklisting its refresh token; raises ValidationFailed
+    ("refresh_token_invalid") unless it is a live refresh token of this user."""
+    services.user_refresh_token_revoke(user_id=user_id, refresh=refresh)
+
+
+def email_normalize(email: str) -> str:
+    """The one spelling of an address that logins use (lower case, no surrounding space)."""
+    return normalize_email(email)

@@ -29,3 +29,7 @@ def user_is_staff(*, user_id: int) -> bool:
     """An active user in any staff role (admin, clinician, front desk): one query."""
     staff_roles = [role.value for role in Role if role.is_staff_role]
     return User.objects.filter(pk=user_id, is_active=True, groups__name__in=staff_roles).exists()
+
+
+def user_is_active(*, user_id: int) -> bool:
+    return User.objects.filter(pk=user_id, is_active=True).exists()

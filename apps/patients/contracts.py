@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import enum
 
-from apps.core.errors import NotFound
+from apps.core.errors import NotFound, ValidationFailed
 
 # Portal invitation codes avoid look-alike characters (0/O, 1/I/L), so a code read aloud or
 # typed from a printed letter survives.
@@ -76,3 +76,53 @@ class PatientData:
 
 class PatientNotFound(NotFound):
     code = "patient_not_found"
+
+
+# What a patient may change in their own record through the portal: contact data, emergency
+# contact, language and consent. Names, birth date and gender are corrected by staff.
+SELF_EDITABLE_FIELDS = (
+    "phone",
+    "email",
+    "address_line",
+    "city",
+    "postal_code",
+    "country",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "emergency_contact_relationship",
+    "preferred_language",
+    "consent_email",
+    "consent_sms",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class PatientProfile:
+    """A patient's own view of their record (the portal's "me")."""
+
+    id: int
+    mrn: str
+    family_name: str
+    given_name: str
+    birth_date: dt.date
+    gender: AdministrativeGender
+    phone: str
+    email: str
+    address_line: str
+    city: str
+    postal_code: str
+    country: str
+    emergency_contact_name: str
+    emergency_contact_phone: str
+    emergency_contact_relationship: str
+    preferred_language: str
+    consent_email: bool
+    consent_sms: bool
+    review_status: ReviewStatus
+
+
+class RegistrationRefused(ValidationFailed):
+    """The same refusal for an email that already has a login and any other clash of identity,
+    so the message itself names nothing that exists."""
+
+    code = "registration_refused"

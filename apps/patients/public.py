@@ -1,4 +1,4 @@
-"""What other apps may call in patients: registration, lookups and search, invitations (DTOs)."""
+"""What other apps may call in patients: registration, lookups, search, invitations, the portal."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from apps.patients import selectors, services
 from apps.patients.contracts import (
     AdministrativeGender,
     PatientData,
+    PatientProfile,
     PatientSummary,
     RegistrationSource,
     ReviewStatus,
@@ -156,3 +157,56 @@ def invitation_issue(
 def invitation_redeem(*, code: str) -> int:
     """Use an invitation code; the patient's id. Raises ValidationFailed "invitation_invalid"."""
     return services.invitation_redeem(code=code)
+
+
+def patient_id_for_portal_login(*, user_id: int) -> int | None:
+    """The patient a portal login may act for (an active record linked to an active login)."""
+    return selectors.patient_id_for_portal_login(user_id=user_id)
+
+
+def patient_profile_get(*, patient_id: int) -> PatientProfile:
+    """The active patient's own profile; raises PatientNotFound."""
+    return selectors.patient_profile(patient_id=patient_id)
+
+
+def patient_profile_update(*, patient_id: int, user_id: int, **fields: object) -> PatientProfile:
+    """The patient changes their own contact data, language or consent (SELF_EDITABLE_FIELDS);
+    raises ValidationFailed naming bad or refused fields, PatientNotFound."""
+    selectors.patient_profile(patient_id=patient_id)  # an inactive record is not the patient's
+    services.patient_update_own(patient_id=patient_id, user_id=user_id, **fields)
+    return selectors.patient_profile(patient_id=patient_id)
+
+
+def patient_register_invited(*, email: str, password: str, invitation_code: str) -> PatientSummary:
+    """Create an invited patient's portal login with the invitation code; raises
+    ValidationFailed (bad fields, "invitation_invalid"), RegistrationRefused."""
+    patient = services.patient_register_invited(
+        email=email, password=password, invitation_code=invitation_code
+    )
+    return selectors.patient_summary(patient=patient)
+
+
+def patient_register_self(
+    *,
+    email: str,
+    password: str,
+    family_name: str,
+    given_name: str,
+    birth_date: dt.date,
+    gender: AdministrativeGender | str,
+    phone: str = "",
+    preferred_language: str = "en",
+) -> PatientSummary:
+    """Self-registration: a record waiting for review and its login; raises ValidationFailed
+    naming every bad field, RegistrationRefused."""
+    patient = services.patient_register_self(
+        email=email,
+        password=password,
+        family_name=family_name,
+        given_name=given_name,
+        birth_date=birth_date,
+        gender=gender,
+        phone=phone,
+        preferred_language=preferred_language,
+    )
+    return selectors.patient_summary(patient=patient)

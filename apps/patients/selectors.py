@@ -1,7 +1,8 @@
-"""Reads of patients: by id or login, the review queue, search, and the public DTOs."""
+"""Reads of patients: by id or login, the review queue, search, profiles and the public DTOs."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
@@ -13,6 +14,7 @@ from django.db.models.functions import Upper
 from apps.patients.contracts import (
     AdministrativeGender,
     PatientNotFound,
+    PatientProfile,
     PatientSummary,
     ReviewStatus,
 )
@@ -166,3 +168,30 @@ def patient_summaries(*, patient_ids: Iterable[int]) -> dict[int, PatientSummary
         return {}
     rows = Patient.objects.filter(id__in=ids).values(*_SUMMARY_FIELDS)
     return {row["id"]: _summary(row) for row in rows}
+
+
+_PROFILE_FIELDS = tuple(field.name for field in dataclasses.fields(PatientProfile))
+
+
+def patient_profile(*, patient_id: int) -> PatientProfile:
+    """The active patient's own profile, in one query; raises PatientNotFound."""
+    values = Patient.objects.filter(pk=patient_id, active=True).values(*_PROFILE_FIELDS).first()
+    if values is None:
+        raise PatientNotFound(f"There is no patient {patient_id}.")
+    return PatientProfile(
+        **{
+            **values,
+            "gender": AdministrativeGender(values["gender"]),
+            "review_status": ReviewStatus(values["review_status"]),
+        }
+    )
+
+
+def patient_id_for_portal_login(*, user_id: int) -> int | None:
+    """The patient a portal login may act for: an active record (approved or waiting for
+    review) linked to an active login. One query; None for anything else."""
+    return (
+        Patient.objects.filter(user_id=user_id, user__is_active=True, active=True)
+        .values_list("id", flat=True)
+        .first()
+    )

@@ -17,16 +17,18 @@ from django.utils import timezone
 
 from apps.accounts import public as accounts
 from apps.accounts.contracts import Role
-from apps.core.errors import Conflict, ValidationFailed
+from apps.core.errors import ApplicationError, Conflict, ValidationFailed
 from apps.core.events import DomainEvent
 from apps.core.outbox import emit, emit_many
 from apps.patients.contracts import (
     INVITATION_ALPHABET,
     INVITATION_CODE_LENGTH,
     LANGUAGES,
+    SELF_EDITABLE_FIELDS,
     AdministrativeGender,
     PatientData,
     PatientNotFound,
+    RegistrationRefused,
     RegistrationSource,
     ReviewStatus,
 )
@@ -591,3 +593,97 @@ def invitation_redeem(*, code: str) -> int:
         raise _invitation_invalid()  # rolls the UPDATE back: the code stays unused
     emit(PortalInvitationRedeemed(patient_id=patient_id, invitation_id=invitation_id))
     return patient_id
+
+
+# --- The patient's own changes through the portal -------------------------------------------------
+
+
+@transaction.atomic
+def patient_update_own(*, patient_id: int, user_id: int, **fields: object) -> Patient:
+    """A patient changes their own contact data, language or consent (SELF_EDITABLE_FIELDS);
+    any other field is refused, so a caller that forgets to allow-list cannot widen this."""
+    refused = sorted(set(fields) - set(SELF_EDITABLE_FIELDS))
+    if refused:
+        raise ValidationFailed(
+            "Some fields cannot be changed here.",
+            field_errors={name: ["Cannot be changed by the patient."] for name in refused},
+        )
+    return patient_update(patient_id=patient_id, updated_by_id=user_id, **fields)
+
+
+# --- Portal registration: a login for an invited patient, or a new self-registered patient ------
+
+_REGISTRATION_REFUSED = "We cannot register an account with these details."
+
+
+def _portal_login_create(*, email: str, password: str) -> int:
+    """The new patient-role login's id. An address that already has a login gets the generic
+    refusal, never "email taken"; the caller's transaction rolls everything back."""
+    if accounts.user_find(email=email) is not None:
+        raise RegistrationRefused(_REGISTRATION_REFUSED)
+    try:
+        user = accounts.user_create(email=email, role=Role.PATIENT, password=password)
+    except Conflict as exc:  # another registration of this address won the race
+        raise RegistrationRefused(_REGISTRATION_REFUSED) from exc
+    return user.id
+
+
+@transaction.atomic
+def patient_register_invited(*, email: str, password: str, invitation_code: str) -> Patient:
+    """Create the portal login of an invited patient: the invitation is used up, the login is
+    created in the patient role and linked, all in one transaction (all or nothing)."""
+    email = accounts.user_credentials_validate(email=email, password=password)
+    try:
+        patient_id = invitation_redeem(code=invitation_code)
+    except ValidationFailed as exc:
+        raise ValidationFailed(
+            exc.detail,
+            code=exc.code,
+            field_errors={"invitation_code": exc.field_errors.get("code", [exc.detail])},
+        ) from exc
+    user_id = _portal_login_create(email=email, password=password)
+    return patient_link_user(patient_id=patient_id, user_id=user_id)
+
+
+@transaction.atomic
+def patient_register_self(
+    *,
+    email: str,
+    password: str,
+    family_name: str,
+    given_name: str,
+    birth_date: dt.date,
+    gender: AdministrativeGender | str,
+    phone: str = "",
+    preferred_language: str = "en",
+) -> Patient:
+    """A patient registers themself: a record waiting for staff review (they may sign in, not
+    book) and its login, linked. The login email is also the record's contact email. Every bad
+    field, of the login and of the record, is named at once; nothing is written then."""
+    demographics = {
+        "family_name": family_name,
+        "given_name": given_name,
+        "birth_date": birth_date,
+        "gender": gender,
+        "phone": phone,
+        "preferred_language": preferred_language,
+    }
+    errors: dict[str, list[str]] = {}
+    for check in (
+        lambda: accounts.user_credentials_validate(email=email, password=password),
+        lambda: patient_validate_fields(fields=demographics),
+    ):
+        try:
+            check()
+        except ApplicationError as exc:
+            errors.update(exc.field_errors)
+    if errors:
+        raise ValidationFailed("The registration has invalid fields.", field_errors=errors)
+    user_id = _portal_login_create(email=email, password=password)
+    patient = patient_register(
+        **demographics,
+        email=email,
+        source=RegistrationSource.SELF,
+        review_status=ReviewStatus.PENDING,
+    )
+    return patient_link_user(patient_id=patient.pk, user_id=user_id)

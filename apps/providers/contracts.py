@@ -83,6 +83,17 @@ class AppointmentTypeInfo:
 
 
 @dataclasses.dataclass(frozen=True)
+class OnlineBookableOffer:
+    """An active, online-bookable appointment type and the active roles that offer it.
+
+    A role counts when the role, its practitioner and its location are all active.
+    """
+
+    appointment_type: AppointmentTypeInfo
+    role_ids: tuple[int, ...]
+
+
+@dataclasses.dataclass(frozen=True)
 class AvailabilityWindow:
     """Bookable hours of one practitioner at one location on one local date."""
 

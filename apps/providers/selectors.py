@@ -18,6 +18,7 @@ from apps.providers.contracts import (
     AvailabilityWindow,
     ExceptionKind,
     LocationInfo,
+    OnlineBookableOffer,
     PractitionerInfo,
     PractitionerRoleInfo,
     ProviderNotFound,
@@ -143,6 +144,12 @@ def locations(*, include_inactive: bool = False) -> list[LocationInfo]:
     return [location_info(location=location) for location in rows]
 
 
+def locations_by_ids(*, ids: Collection[int]) -> dict[int, LocationInfo]:
+    """The given locations whatever their state, by id, in one query."""
+    rows = Location.objects.filter(pk__in=list(ids))
+    return {location.pk: location_info(location=location) for location in rows}
+
+
 def location_ids_for_user(*, user_id: int) -> list[int]:
     """The locations a staff user is assigned to (whether or not still active)."""
     return list(
@@ -215,6 +222,31 @@ def practitioner_search(
     ]
 
 
+def practitioner_display_names(*, ids: Collection[int]) -> dict[int, str]:
+    """Display names of the given practitioners whatever their state, in one query."""
+    rows = Practitioner.objects.filter(pk__in=list(ids)).only(
+        "pk", "prefix", "given_name", "family_name"
+    )
+    return {practitioner.pk: str(practitioner) for practitioner in rows}
+
+
+def practitioner_locations(
+    *, practitioner_ids: Collection[int]
+) -> dict[int, tuple[LocationInfo, ...]]:
+    """Where each practitioner works: active locations of active roles, by name, in one query."""
+    rows = (
+        PractitionerRole.objects.filter(
+            practitioner_id__in=list(practitioner_ids), active=True, location__active=True
+        )
+        .select_related("location")
+        .order_by("location__name", "location_id")
+    )
+    found: dict[int, list[LocationInfo]] = defaultdict(list)
+    for role in rows:
+        found[role.practitioner_id].append(location_info(location=role.location))
+    return {practitioner_id: tuple(found[practitioner_id]) for practitioner_id in practitioner_ids}
+
+
 def practitioner_ids_for_specialty(*, specialty_code: str) -> list[int]:
     return list(
         Practitioner.objects.filter(active=True, specialties__code=specialty_code)
@@ -238,6 +270,33 @@ def appointment_types(*, ids: Collection[int] | None = None) -> list[Appointment
     rows = AppointmentType.objects.order_by("name", "pk")
     rows = rows.filter(active=True) if ids is None else rows.filter(pk__in=list(ids))
     return [appointment_type_info(appointment_type=row) for row in rows]
+
+
+def online_bookable_offers() -> list[OnlineBookableOffer]:
+    """Active online-bookable appointment types with the active roles offering them, one query.
+
+    Types no active role offers are left out: nothing can be booked online for them.
+    """
+    active_role = Q(
+        roles__active=True, roles__practitioner__active=True, roles__location__active=True
+    )
+    rows = (
+        AppointmentType.objects.filter(active=True, online_bookable=True)
+        .annotate(
+            active_role_ids=ArrayAgg(
+                "roles__id", filter=active_role, order_by="roles__id", distinct=True
+            )
+        )
+        .order_by("name", "pk")
+    )
+    return [
+        OnlineBookableOffer(
+            appointment_type=appointment_type_info(appointment_type=row),
+            role_ids=tuple(row.active_role_ids),
+        )
+        for row in rows
+        if row.active_role_ids
+    ]
 
 
 # Practitioner roles

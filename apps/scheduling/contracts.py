@@ -7,6 +7,7 @@ import datetime as dt
 import enum
 
 from apps.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from apps.providers.contracts import AppointmentTypeInfo, LocationInfo, PractitionerInfo
 
 
 class AppointmentStatus(enum.StrEnum):
@@ -113,6 +114,77 @@ class AppointmentInfo:
 
 
 @dataclasses.dataclass(frozen=True)
+class AppointmentDetail(AppointmentInfo):
+    """An appointment with the names a patient sees beside it."""
+
+    practitioner_name: str
+    location_name: str
+    appointment_type_name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class PatientBooking:
+    """The outcome of a patient's own booking.
+
+    `allergy_substances` names what the visit may expose the patient to among their recorded
+    allergies (empty unless the booking was flagged for an allergy review).
+    """
+
+    appointment: AppointmentDetail
+    created: bool
+    allergy_substances: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class BookableSlot(SlotInfo):
+    """A free slot a patient can book online, with the online-bookable types it can hold."""
+
+    practitioner_name: str
+    location_name: str
+    appointment_types: tuple[AppointmentTypeInfo, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class ProviderAvailability:
+    """A practitioner as a patient searches them: where they work and when they are next free.
+
+    `next_available` is the start of their soonest free online-bookable slot (None when there
+    is none), in the time zone named by `next_available_timezone`.
+    """
+
+    practitioner: PractitionerInfo
+    locations: tuple[LocationInfo, ...]
+    next_available: dt.datetime | None
+    next_available_timezone: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class WaitlistEntryDetail:
+    """A waitlist entry with the names a patient sees; the offer fields are set while offered."""
+
+    id: int
+    patient_id: int
+    status: WaitlistStatus
+    appointment_type_id: int
+    appointment_type_name: str
+    practitioner_id: int | None
+    practitioner_name: str | None
+    specialty_code: str | None
+    specialty_name: str | None
+    location_id: int | None
+    location_name: str | None
+    date_from: dt.date
+    date_to: dt.date
+    offered_slot_id: int | None
+    offer_start: dt.datetime | None
+    offer_end: dt.datetime | None
+    offer_timezone: str | None
+    offer_expires_at: dt.datetime | None
+    appointment_id: int | None
+    created_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
 class AllergyWarning:
     allergy_id: int
     substance: str
@@ -171,6 +243,13 @@ class AppointmentNotFound(NotFound):
 
 class WaitlistEntryNotFound(NotFound):
     code = "waitlist_entry_not_found"
+
+
+class WaitlistOfferExpired(SlotUnavailable):
+    """The held place was not taken in time; the patient stays free to join the waitlist again."""
+
+    code = "waitlist_offer_expired"
+    title = "The waitlist offer has expired"
 
 
 @dataclasses.dataclass(frozen=True)

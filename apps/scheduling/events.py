@@ -100,3 +100,20 @@ class WaitlistOfferMade(DomainEvent):
     end: dt.datetime
     timezone: str
     expires_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class WaitlistEntryChanged(DomainEvent):
+    """A patient joined the waitlist (previous_status None), left it, booked an offer, or let
+    an offer expire."""
+
+    event_type: ClassVar[str] = "scheduling.WaitlistEntryChanged"
+    version: ClassVar[int] = 1
+    aggregate_type: ClassVar[str] = "scheduling.WaitlistEntry"
+    aggregate_id_field: ClassVar[str] = "waitlist_entry_id"
+
+    waitlist_entry_id: int
+    patient_id: int
+    status: str
+    previous_status: str | None
+    appointment_id: int | None

@@ -6,16 +6,30 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
+from django.utils import timezone
+
+from apps.allergies import public as allergies
+from apps.core.errors import ValidationFailed
+from apps.providers import public as providers
+from apps.providers.contracts import OnlineBookableOffer, ProviderNotFound
 from apps.scheduling import selectors, services
 from apps.scheduling.contracts import (
     AllergyWarning,
+    AppointmentDetail,
     AppointmentImport,
     AppointmentInfo,
+    AppointmentNotFound,
     AppointmentStatus,
+    BookableSlot,
     BookingChannel,
+    PatientBooking,
+    ProviderAvailability,
     SlotInfo,
+    WaitlistEntryDetail,
+    WaitlistEntryNotFound,
+    WaitlistStatus,
 )
-from apps.scheduling.models import Appointment, Slot
+from apps.scheduling.models import Appointment, Slot, WaitlistEntry
 
 
 def _appointment_info(appointment: Appointment) -> AppointmentInfo:
@@ -202,3 +216,360 @@ def slots_generate_for_role(*, role_id: int, date_from: dt.date, date_to: dt.dat
     return services.slots_generate_for_role(
         role_id=role_id, date_from=date_from, date_to=date_to
     ).created
+
+
+# --- the patient API: reads and writes that answer with the names a patient sees -------------
+
+
+def _appointment_detail(appointment: Appointment) -> AppointmentDetail:
+    """Needs practitioner, location and appointment_type selected with the appointment."""
+    info = _appointment_info(appointment)
+    return AppointmentDetail(
+        **dataclasses.asdict(info),
+        practitioner_name=str(appointment.practitioner),
+        location_name=appointment.location.name,
+        appointment_type_name=appointment.appointment_type.name,
+    )
+
+
+def _detail_of(appointment_id: int) -> AppointmentDetail:
+    appointment = selectors.appointment_get(appointment_id=appointment_id)
+    if appointment is None:
+        raise AppointmentNotFound("No such appointment.")
+    return _appointment_detail(appointment)
+
+
+def patient_appointment_count(
+    *, patient_id: int, when: str | None = None, statuses: Iterable[str] | None = None
+) -> int:
+    return selectors.appointment_list_for_patient(
+        patient_id=patient_id, when=when, statuses=statuses
+    ).count()
+
+
+def patient_appointments(
+    *,
+    patient_id: int,
+    when: str | None = None,
+    statuses: Iterable[str] | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[AppointmentDetail]:
+    """One page of the patient's appointments (upcoming soonest first, else latest first)."""
+    rows = selectors.appointment_list_for_patient(
+        patient_id=patient_id, when=when, statuses=statuses
+    )
+    rows = rows[offset : offset + limit] if limit is not None else rows[offset:]
+    return [_appointment_detail(appointment) for appointment in rows]
+
+
+def patient_appointment_get(*, appointment_id: int, patient_id: int) -> AppointmentDetail:
+    """The patient's own appointment; another patient's is not found."""
+    appointment = selectors.appointment_get(appointment_id=appointment_id, patient_id=patient_id)
+    if appointment is None:
+        raise AppointmentNotFound("No such appointment.")
+    return _appointment_detail(appointment)
+
+
+def patient_appointment_book(
+    *,
+    patient_id: int,
+    slot_id: int,
+    appointment_type_id: int,
+    booked_by_id: int | None,
+    reason: str = "",
+    idempotency_key: str | None = None,
+) -> PatientBooking:
+    """A patient books online (appointment_book with the patient channel).
+
+    A replayed idempotency key returns the first booking; its allergy substances are looked up
+    again, so the answer reads the same as the first one.
+    """
+    booking = appointment_book(
+        patient_id=patient_id,
+        slot_id=slot_id,
+        appointment_type_id=appointment_type_id,
+        channel=BookingChannel.PATIENT,
+        booked_by_id=booked_by_id,
+        reason=reason,
+        idempotency_key=idempotency_key,
+    )
+    substances = tuple(warning.substance for warning in booking.allergy_warnings)
+    if not booking.created and booking.appointment.needs_allergy_review:
+        kind = providers.appointment_type_get(
+            appointment_type_id=booking.appointment.appointment_type_id
+        )
+        substances = tuple(
+            triggered.substance_display
+            for triggered in allergies.triggered_allergies(
+                patient_id=patient_id, trigger_codes=kind.allergen_triggers
+            )
+        )
+    return PatientBooking(
+        appointment=_detail_of(booking.appointment.id),
+        created=booking.created,
+        allergy_substances=substances,
+    )
+
+
+def patient_appointment_cancel(
+    *, appointment_id: int, patient_id: int, by_id: int | None, reason: str = ""
+) -> AppointmentDetail:
+    """The patient cancels their own appointment, within the online cancellation window."""
+    appointment = services.appointment_cancel(
+        appointment_id=appointment_id,
+        by_id=by_id,
+        reason=reason,
+        by_patient=True,
+        patient_id=patient_id,
+    )
+    return _detail_of(appointment.id)
+
+
+def patient_appointment_reschedule(
+    *, appointment_id: int, patient_id: int, new_slot_id: int, by_id: int | None
+) -> AppointmentDetail:
+    """The patient moves their own appointment; the answer is the new appointment."""
+    appointment = services.appointment_reschedule(
+        appointment_id=appointment_id,
+        new_slot_id=new_slot_id,
+        by_id=by_id,
+        channel=BookingChannel.PATIENT,
+        patient_id=patient_id,
+    )
+    return _detail_of(appointment.id)
+
+
+# --- online-bookable slots and provider search ----------------------------------------------
+
+
+def _offers_for(appointment_type_id: int | None) -> list[OnlineBookableOffer]:
+    offers = providers.online_bookable_offers()
+    if appointment_type_id is None:
+        return offers
+    chosen = [offer for offer in offers if offer.appointment_type.id == appointment_type_id]
+    if not chosen:
+        raise ValidationFailed(
+            "This appointment type cannot be booked online.",
+            field_errors={"appointment_type": ["Unknown or not bookable online."]},
+        )
+    return chosen
+
+
+def _practitioner_filter(
+    practitioner_id: int | None, specialty_code: str | None
+) -> list[int] | None:
+    if not specialty_code:
+        return None if practitioner_id is None else [practitioner_id]
+    ids = providers.practitioner_ids_for_specialty(specialty_code=specialty_code)
+    if practitioner_id is not None:
+        ids = [found for found in ids if found == practitioner_id]
+    return ids
+
+
+def bookable_slot_count(
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    practitioner_id: int | None = None,
+    specialty_code: str | None = None,
+    location_id: int | None = None,
+    appointment_type_id: int | None = None,
+) -> int:
+    return selectors.slot_list_bookable(
+        offers=_offers_for(appointment_type_id),
+        start=start,
+        end=end,
+        practitioner_ids=_practitioner_filter(practitioner_id, specialty_code),
+        location_id=location_id,
+    ).count()
+
+
+def bookable_slots(
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    practitioner_id: int | None = None,
+    specialty_code: str | None = None,
+    location_id: int | None = None,
+    appointment_type_id: int | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> list[BookableSlot]:
+    """One page of the free slots a patient can book online, soonest first, in five queries.
+
+    Without an appointment type, a slot qualifies when any online-bookable type its role
+    offers fits it (notice, horizon, length); each slot lists the types that fit.
+    """
+    now = timezone.now()
+    offers = _offers_for(appointment_type_id)
+    slots = list(
+        selectors.slot_list_bookable(
+            offers=offers,
+            start=start,
+            end=end,
+            practitioner_ids=_practitioner_filter(practitioner_id, specialty_code),
+            location_id=location_id,
+            now=now,
+        )[offset : offset + limit]
+    )
+    names = providers.practitioner_display_names(ids={slot.practitioner_id for slot in slots})
+    places = providers.locations_by_ids(ids={slot.location_id for slot in slots})
+    return [
+        BookableSlot(
+            **dataclasses.asdict(_slot_info(slot)),
+            practitioner_name=names.get(slot.practitioner_id, ""),
+            location_name=places[slot.location_id].name if slot.location_id in places else "",
+            appointment_types=tuple(
+                offer.appointment_type
+                for offer in offers
+                if slot.practitioner_role_id in offer.role_ids
+                and selectors.slot_fits(slot, offer.appointment_type, now=now)
+            ),
+        )
+        for slot in slots
+    ]
+
+
+def provider_search(
+    *,
+    specialty_code: str | None = None,
+    location_id: int | None = None,
+    language: str | None = None,
+    name: str | None = None,
+    available_within_days: int | None = None,
+    soonest_first: bool = False,
+) -> list[ProviderAvailability]:
+    """Active practitioners matching the filters with their next online-bookable slot.
+
+    Five queries whatever the number found. `available_within_days` keeps those with such a
+    slot within that many days; `soonest_first` orders by it, those without one last.
+    """
+    found = providers.practitioner_search(
+        specialty_code=specialty_code, location_id=location_id, language=language, name=name
+    )
+    ids = [practitioner.id for practitioner in found]
+    until = (
+        timezone.now() + dt.timedelta(days=available_within_days)
+        if available_within_days is not None
+        else None
+    )
+    soonest = selectors.next_bookable_slots(
+        offers=providers.online_bookable_offers(), practitioner_ids=ids, until=until
+    )
+    places = providers.practitioner_locations(practitioner_ids=ids)
+    results = [
+        ProviderAvailability(
+            practitioner=practitioner,
+            locations=places.get(practitioner.id, ()),
+            next_available=soonest[practitioner.id].start if practitioner.id in soonest else None,
+            next_available_timezone=(
+                soonest[practitioner.id].timezone if practitioner.id in soonest else None
+            ),
+        )
+        for practitioner in found
+        if until is None or practitioner.id in soonest
+    ]
+    if soonest_first:
+        # Stable sort: equal times (and those without a slot) keep the search's name order.
+        results.sort(key=lambda result: (result.next_available is None, result.next_available))
+    return results
+
+
+def provider_get(*, practitioner_id: int) -> ProviderAvailability:
+    """An active practitioner with their next online-bookable slot; inactive ones are not found."""
+    practitioner = providers.practitioner_get(practitioner_id=practitioner_id)
+    if not practitioner.active:
+        raise ProviderNotFound("No such practitioner.")
+    soonest = selectors.next_bookable_slots(
+        offers=providers.online_bookable_offers(), practitioner_ids=[practitioner_id]
+    ).get(practitioner_id)
+    return ProviderAvailability(
+        practitioner=practitioner,
+        locations=providers.practitioner_locations(practitioner_ids=[practitioner_id])[
+            practitioner_id
+        ],
+        next_available=soonest.start if soonest else None,
+        next_available_timezone=soonest.timezone if soonest else None,
+    )
+
+
+# --- the waitlist ---------------------------------------------------------------------------
+
+
+def _waitlist_detail(entry: WaitlistEntry) -> WaitlistEntryDetail:
+    """Needs the entry's references selected with it."""
+    offered = entry.offered_slot if entry.status == WaitlistStatus.OFFERED else None
+    return WaitlistEntryDetail(
+        id=entry.id,
+        patient_id=entry.patient_id,
+        status=WaitlistStatus(entry.status),
+        appointment_type_id=entry.appointment_type_id,
+        appointment_type_name=entry.appointment_type.name,
+        practitioner_id=entry.practitioner_id,
+        practitioner_name=str(entry.practitioner) if entry.practitioner_id else None,
+        specialty_code=entry.specialty.code if entry.specialty_id else None,
+        specialty_name=entry.specialty.name if entry.specialty_id else None,
+        location_id=entry.location_id,
+        location_name=entry.location.name if entry.location_id else None,
+        date_from=entry.date_from,
+        date_to=entry.date_to,
+        offered_slot_id=offered.id if offered else None,
+        offer_start=offered.start if offered else None,
+        offer_end=offered.end if offered else None,
+        offer_timezone=offered.timezone if offered else None,
+        offer_expires_at=entry.offer_expires_at if offered else None,
+        appointment_id=entry.appointment_id,
+        created_at=entry.created_at,
+    )
+
+
+def _waitlist_detail_of(entry_id: int, patient_id: int) -> WaitlistEntryDetail:
+    entry = selectors.waitlist_entry_get(entry_id=entry_id, patient_id=patient_id)
+    if entry is None:
+        raise WaitlistEntryNotFound("No such waitlist entry.")
+    return _waitlist_detail(entry)
+
+
+def waitlist_join(
+    *,
+    patient_id: int,
+    appointment_type_id: int,
+    date_from: dt.date,
+    date_to: dt.date,
+    practitioner_id: int | None = None,
+    specialty_code: str | None = None,
+    location_id: int | None = None,
+    by_id: int | None = None,
+) -> WaitlistEntryDetail:
+    entry = services.waitlist_join(
+        patient_id=patient_id,
+        appointment_type_id=appointment_type_id,
+        date_from=date_from,
+        date_to=date_to,
+        practitioner_id=practitioner_id,
+        specialty_code=specialty_code,
+        location_id=location_id,
+        by_id=by_id,
+    )
+    return _waitlist_detail_of(entry.id, patient_id)
+
+
+def waitlist_entries(*, patient_id: int) -> list[WaitlistEntryDetail]:
+    """The patient's open entries (waiting or offered), oldest first, in one query."""
+    return [
+        _waitlist_detail(entry)
+        for entry in selectors.waitlist_entries_for_patient(patient_id=patient_id)
+    ]
+
+
+def waitlist_leave(*, entry_id: int, patient_id: int) -> WaitlistEntryDetail:
+    """The patient leaves the waitlist; a held place goes to the next waiting patient."""
+    entry = services.waitlist_leave(entry_id=entry_id, patient_id=patient_id)
+    return _waitlist_detail_of(entry.id, patient_id)
+
+
+def waitlist_accept(*, entry_id: int, patient_id: int, by_id: int | None) -> AppointmentDetail:
+    """The offered patient takes the held place; the answer is the new appointment."""
+    appointment = services.waitlist_accept(entry_id=entry_id, patient_id=patient_id, by_id=by_id)
+    return _detail_of(appointment.id)

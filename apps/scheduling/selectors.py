@@ -5,12 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from apps.providers import public as providers
-from apps.scheduling.contracts import ACTIVE_STATUSES, AppointmentStatus, SlotStatus
-from apps.scheduling.models import Appointment, Slot
+from apps.providers.contracts import AppointmentTypeInfo, OnlineBookableOffer
+from apps.scheduling.contracts import (
+    ACTIVE_STATUSES,
+    AppointmentStatus,
+    SlotStatus,
+    WaitlistStatus,
+)
+from apps.scheduling.models import Appointment, Slot, WaitlistEntry
 
 CARE_LOOKBACK = dt.timedelta(days=730)  # 24 months
 CARE_LOOKAHEAD = dt.timedelta(days=365)  # 12 months
@@ -39,6 +45,112 @@ def slot_list_available(
     if role_ids is not None:
         slots = slots.filter(practitioner_role_id__in=list(role_ids))
     return slots.order_by("start", "id")[:limit]
+
+
+def _minutes_needed(kind: AppointmentTypeInfo) -> dt.timedelta:
+    return dt.timedelta(
+        minutes=kind.duration_minutes + kind.buffer_before_minutes + kind.buffer_after_minutes
+    )
+
+
+def slot_fits(slot: Slot, kind: AppointmentTypeInfo, *, now: dt.datetime) -> bool:
+    """Whether a patient could book this type in this slot online now (the booking rules)."""
+    return (
+        now + dt.timedelta(minutes=kind.minimum_notice_minutes) <= slot.start
+        and slot.start <= now + dt.timedelta(days=kind.booking_horizon_days)
+        and slot.end - slot.start >= _minutes_needed(kind)
+    )
+
+
+def _bookable_online(offers: Iterable[OnlineBookableOffer], *, now: dt.datetime) -> Q | None:
+    """Slots some offered type fits: one OR branch per type (tens), so one query in all."""
+    condition = None
+    for offer in offers:
+        kind = offer.appointment_type
+        branch = Q(
+            practitioner_role_id__in=list(offer.role_ids),
+            start__gte=now + dt.timedelta(minutes=kind.minimum_notice_minutes),
+            start__lte=now + dt.timedelta(days=kind.booking_horizon_days),
+            end__gte=F("start") + _minutes_needed(kind),
+        )
+        condition = branch if condition is None else condition | branch
+    return condition
+
+
+def slot_list_bookable(
+    *,
+    offers: Iterable[OnlineBookableOffer],
+    start: dt.datetime,
+    end: dt.datetime,
+    practitioner_ids: Iterable[int] | None = None,
+    location_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> QuerySet[Slot]:
+    """Free slots with room left in [start, end) that a patient can book online, soonest first.
+
+    `offers` are the online-bookable types to consider (one type, or all of them).
+    """
+    now = now or timezone.now()
+    bookable = _bookable_online(offers, now=now)
+    if bookable is None:
+        return Slot.objects.none()
+    slots = Slot.objects.filter(
+        bookable,
+        status=SlotStatus.FREE,
+        start__gte=max(start, now),
+        start__lt=end,
+        booked_count__lt=F("capacity"),
+    )
+    if practitioner_ids is not None:
+        slots = slots.filter(practitioner_id__in=list(practitioner_ids))
+    if location_id is not None:
+        slots = slots.filter(location_id=location_id)
+    return slots.order_by("start", "id")
+
+
+def next_bookable_slots(
+    *,
+    offers: Iterable[OnlineBookableOffer],
+    practitioner_ids: Iterable[int],
+    until: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> dict[int, Slot]:
+    """Each practitioner's soonest slot a patient can book online, in one query (DISTINCT ON)."""
+    now = now or timezone.now()
+    bookable = _bookable_online(offers, now=now)
+    wanted = list(practitioner_ids)
+    if bookable is None or not wanted:
+        return {}
+    slots = Slot.objects.filter(
+        bookable,
+        practitioner_id__in=wanted,
+        status=SlotStatus.FREE,
+        start__gte=now,
+        booked_count__lt=F("capacity"),
+    )
+    if until is not None:
+        slots = slots.filter(start__lt=until)
+    rows = slots.order_by("practitioner_id", "start", "id").distinct("practitioner_id")
+    return {slot.practitioner_id: slot for slot in rows}
+
+
+def waitlist_entries_for_patient(*, patient_id: int) -> QuerySet[WaitlistEntry]:
+    """The patient's open entries (waiting or offered), oldest first, with their names."""
+    return (
+        WaitlistEntry.objects.filter(
+            patient_id=patient_id, status__in=[WaitlistStatus.WAITING, WaitlistStatus.OFFERED]
+        )
+        .select_related("appointment_type", "practitioner", "specialty", "location", "offered_slot")
+        .order_by("created_at", "id")
+    )
+
+
+def waitlist_entry_get(*, entry_id: int, patient_id: int) -> WaitlistEntry | None:
+    return (
+        WaitlistEntry.objects.filter(id=entry_id, patient_id=patient_id)
+        .select_related("appointment_type", "practitioner", "specialty", "location", "offered_slot")
+        .first()
+    )
 
 
 def appointment_list_for_patient(

@@ -171,3 +171,18 @@ def test_joining_with_bad_input_names_the_field(clinic, patient, overrides, fiel
 
     assert field in refused.value.field_errors
     assert WaitlistEntry.objects.count() == 0
+
+
+def test_every_change_of_a_waitlist_entry_is_an_event(clinic, patient):
+    entry = _join(clinic, patient)
+    _booked_then_cancelled(clinic, clinic.slot())
+    services.waitlist_accept(entry_id=entry.id, patient_id=patient.id)
+
+    changes = [
+        (e["previous_status"], e["status"])
+        for e in OutboxEvent.objects.filter(event_type="scheduling.WaitlistEntryChanged")
+        .order_by("id")
+        .values_list("payload", flat=True)
+    ]
+
+    assert changes == [(None, "waiting"), ("offered", "booked")]

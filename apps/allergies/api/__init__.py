@@ -1,0 +1,1 @@
+"""The allergies part of the patient API (/api/v1/)."""

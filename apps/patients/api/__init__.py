@@ -1,0 +1,1 @@
+"""The patients part of the patient API (/api/v1/)."""

@@ -1,0 +1,1 @@
+"""The providers part of the patient API (/api/v1/)."""

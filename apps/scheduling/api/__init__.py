@@ -1,0 +1,1 @@
+"""The scheduling part of the patient API (/api/v1/)."""

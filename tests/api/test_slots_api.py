@@ -1,0 +1,112 @@
+"""/api/v1/slots/: free slots a patient can book online, with their location's offset."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from tests.apps.scheduling.conftest import clinic  # noqa: F401  (fixture)
+from tests.factories.providers import AppointmentTypeFactory, PractitionerRoleFactory
+from tests.factories.scheduling import AppointmentFactory, SlotFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/slots/"
+
+
+def _ids(api, query: str = "") -> list[int]:
+    response = api.get(f"{URL}?{query}")
+    assert response.status_code == 200, response.content
+    return [row["id"] for row in response.json()["results"]]
+
+
+def test_free_slots_are_listed_with_offset_names_and_types(api_a, clinic):  # noqa: F811
+    slot = clinic.slot(hour=18)
+
+    response = api_a.get(URL)
+
+    assert response.status_code == 200
+    [row] = response.json()["results"]
+    assert row["id"] == slot.id
+    assert row["start"] == slot.start.astimezone(ZoneInfo("America/New_York")).isoformat()
+    assert row["timezone"] == "America/New_York"
+    assert row["practitioner"] == {
+        "id": clinic.role.practitioner_id,
+        "name": str(clinic.role.practitioner),
+    }
+    assert row["location"] == {"id": clinic.location.id, "name": clinic.location.name}
+    assert {kind["code"] for kind in row["appointment_types"]} == {"follow-up", "ct-contrast"}
+    assert row["remaining"] == 1
+
+
+def test_full_and_phone_only_slots_are_left_out(api_a, patient_b, clinic):  # noqa: F811
+    AppointmentFactory(patient=patient_b, slot=clinic.slot(hour=14))
+    phone_only = PractitionerRoleFactory(
+        location=clinic.location,
+        appointment_types=[AppointmentTypeFactory(online_bookable=False)],
+    )
+    clinic.slot(hour=15, role=phone_only)
+    free = clinic.slot(hour=16)
+
+    assert _ids(api_a) == [free.id]
+
+
+def test_the_appointment_type_filter_respects_notice_and_horizon(api_a, clinic):  # noqa: F811
+    clinic.visit.minimum_notice_minutes = 3 * 24 * 60
+    clinic.visit.booking_horizon_days = 10
+    clinic.visit.save()
+    too_soon = clinic.slot(days_ahead=1)
+    fine = clinic.slot(days_ahead=5)
+    start = timezone.now() + dt.timedelta(days=12)
+    too_far = SlotFactory(role=clinic.role, start=start, end=start + dt.timedelta(minutes=30))
+
+    visits = _ids(api_a, f"appointment_type={clinic.visit.id}")
+
+    assert visits == [fine.id]
+    assert {too_soon.id, fine.id, too_far.id} <= set(_ids(api_a))
+
+
+def test_filters_by_practitioner_and_location(api_a, clinic):  # noqa: F811
+    mine = clinic.slot(hour=14)
+    elsewhere = PractitionerRoleFactory(appointment_types=[clinic.visit])
+    theirs = clinic.slot(hour=15, role=elsewhere)
+
+    assert _ids(api_a, f"practitioner={clinic.role.practitioner_id}") == [mine.id]
+    assert _ids(api_a, f"location={elsewhere.location_id}") == [theirs.id]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("start=2030-01-01T00:00:00Z&end=2030-03-01T00:00:00Z", "end"),
+        ("start=2030-01-02T00:00:00Z&end=2030-01-01T00:00:00Z", "end"),
+        ("start=tomorrow", "start"),
+        ("appointment_type=999999", "appointment_type"),
+    ],
+)
+def test_bad_queries_are_400_naming_the_field(api_a, query, field):
+    response = api_a.get(f"{URL}?{query}")
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert field in {error["field"] for error in response.json()["errors"]}
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_the_list_costs_the_same_queries_at_any_size(
+    api_a,
+    clinic,  # noqa: F811
+    django_assert_num_queries,
+    rows,
+):
+    for index in range(rows):
+        clinic.slot(hour=8 + index % 12, days_ahead=1 + index // 12)
+
+    # user; offers and count; offers and page; practitioner names; locations
+    with django_assert_num_queries(7):
+        response = api_a.get(f"{URL}?page_size=50")
+
+    assert len(response.json()["results"]) == rows
