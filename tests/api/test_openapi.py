@@ -54,3 +54,17 @@ def test_the_documentation_pages_have_no_inline_code_and_fetch_nothing_outside(c
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline script"
     assert "<style" not in html
     assert not re.search(r"(src|href)=\"https?://", html), "a resource from outside"
+
+
+def test_every_operation_has_examples(schema):
+    missing = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            body = operation.get("requestBody", {}).get("content", {})
+            if body and not any(content.get("examples") for content in body.values()):
+                missing.append(f"{method.upper()} {path} request")
+            responses = operation.get("responses", {}).values()
+            if not any(c.get("examples") for r in responses for c in r.get("content", {}).values()):
+                missing.append(f"{method.upper()} {path} responses")
+
+    assert missing == []
