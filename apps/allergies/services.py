@@ -14,7 +14,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeVar
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from apps.accounts.contracts import Role
@@ -44,6 +45,8 @@ from apps.core.outbox import emit, emit_many
 from apps.patients.contracts import PatientNotFound
 
 BATCH_SIZE = 5000
+# Entries per COPY (and per query drawing their ids) of a bulk record.
+COPY_BATCH_SIZE = 50_000
 SUBSTANCE_TEXT_MAX_LENGTH = AllergyIntolerance._meta.get_field("substance_text").max_length
 MANIFESTATION_MAX_LENGTH = AllergyReaction._meta.get_field("manifestations").base_field.max_length
 DESCRIPTION_MAX_LENGTH = AllergyReaction._meta.get_field("description").max_length
@@ -735,14 +738,86 @@ def allergy_bulk_record(*, rows: Sequence[AllergyData]) -> int:
     )
     emit_many(status_events)
 
-    allergies = AllergyIntolerance.objects.bulk_create(
-        [draft.allergy for draft in drafts], batch_size=BATCH_SIZE
-    )
-    reactions = []
-    for draft in drafts:
-        for reaction in draft.reactions:
-            reaction.allergy = draft.allergy
-            reactions.append(reaction)
-    AllergyReaction.objects.bulk_create(reactions, batch_size=BATCH_SIZE)
-    emit_many(_recorded(allergy) for allergy in allergies)
+    allergies = [draft.allergy for draft in drafts]
+    for start in range(0, len(drafts), COPY_BATCH_SIZE):
+        _copy_drafts(drafts[start : start + COPY_BATCH_SIZE], now=now)
+        emit_many(_recorded(allergy) for allergy in allergies[start : start + COPY_BATCH_SIZE])
     return len(allergies)
+
+
+# Every column, NOT NULL ones given explicitly: COPY applies no model defaults.
+_ALLERGY_COLUMNS = (
+    "id", "created_at", "updated_at", "created_by_id", "updated_by_id", "patient_id", "kind",
+    "substance_id", "substance_text", "type", "category", "criticality", "clinical_status",
+    "verification_status", "onset_date", "recorded_at", "recorder_id", "asserted_by", "note",
+)  # fmt: skip
+_REACTION_COLUMNS = (
+    "id", "allergy_id", "manifestations", "severity", "exposure_route", "description",
+    "onset_date",
+)  # fmt: skip
+
+
+def _reserve_ids(cursor: CursorWrapper, model: type[models.Model], count: int) -> list[int]:
+    """`count` ids of `model`'s table, drawn from its sequence in one query."""
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+        [model._meta.db_table, count],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _copy_statement(model: type[models.Model], columns: Sequence[str]) -> str:
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(column) for column in columns)
+    return f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
+
+
+def _optional(value: object) -> str | None:
+    """A vocabulary member as its value; None (FHIR's "absent") stays NULL."""
+    return None if value is None else str(value)
+
+
+def _copy_drafts(drafts: Sequence[_Draft], *, now: dt.datetime) -> None:
+    """Stream the drafts and their reactions with COPY, setting the entries' ids.
+
+    Ids are drawn from the tables' sequences in one query each; the database's constraints
+    still hold and refuse the batch whole (as Django's IntegrityError).
+    """
+    reaction_count = sum(len(draft.reactions) for draft in drafts)
+    with connection.cursor() as cursor:
+        allergy_ids = _reserve_ids(cursor, AllergyIntolerance, len(drafts))
+        reaction_ids = iter(_reserve_ids(cursor, AllergyReaction, reaction_count))
+        with (
+            connection.wrap_database_errors,  # psycopg errors become Django IntegrityError
+            cursor.cursor.copy(_copy_statement(AllergyIntolerance, _ALLERGY_COLUMNS)) as copy,
+        ):
+            for allergy_id, draft in zip(allergy_ids, drafts, strict=True):
+                a = draft.allergy
+                a.id = allergy_id
+                a.created_at = a.updated_at = now
+                copy.write_row(
+                    (
+                        allergy_id, now, now, a.created_by_id, a.updated_by_id, a.patient_id,
+                        str(a.kind), a.substance_id, a.substance_text, str(a.type),
+                        str(a.category), str(a.criticality), _optional(a.clinical_status),
+                        str(a.verification_status), a.onset_date, a.recorded_at, a.recorder_id,
+                        str(a.asserted_by), a.note,
+                    )
+                )  # fmt: skip
+        if not reaction_count:
+            return
+        with (
+            connection.wrap_database_errors,
+            cursor.cursor.copy(_copy_statement(AllergyReaction, _REACTION_COLUMNS)) as copy,
+        ):
+            for allergy_id, draft in zip(allergy_ids, drafts, strict=True):
+                for reaction in draft.reactions:
+                    reaction.allergy_id = allergy_id
+                    reaction.id = next(reaction_ids)
+                    copy.write_row(
+                        (
+                            reaction.id, allergy_id, list(reaction.manifestations),
+                            str(reaction.severity), str(reaction.exposure_route),
+                            reaction.description, reaction.onset_date,
+                        )
+                    )  # fmt: skip
