@@ -53,12 +53,13 @@ def test_one_word_name_search_uses_the_name_prefix_index(registry):
     assert "Seq Scan" not in plan
 
 
-def test_family_and_given_search_uses_the_name_prefix_index(registry):
+def test_family_and_given_search_uses_a_name_prefix_index(registry):
     patient = registry[1]
 
     plan = _plan(f"{patient.family_name[:4]}, {patient.given_name[:2]}")
 
-    assert "patient_name_prefix_idx" in plan
+    # Either name index serves it; the planner picks the more selective prefix for the data.
+    assert "patient_name_prefix_idx" in plan or "patient_given_prefix_idx" in plan
     assert "Seq Scan" not in plan
 
 
