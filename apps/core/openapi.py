@@ -75,12 +75,15 @@ DESCRIPTIONS = {
 def problems(
     *statuses: int, codes: dict[int, str] | None = None
 ) -> dict[tuple[int, str], OpenApiResponse]:
-    """Problem responses for the given statuses with a generic description each; `codes` lists
-    the stable codes to expect per status ("slot_unavailable, patient_overlap")."""
-    codes = codes or {}
-    return {
-        (status, PROBLEM_MEDIA_TYPE): _problem(status, codes.get(status)) for status in statuses
-    }
+    """problem() for several statuses with a generic description each; `codes` lists the
+    stable codes to expect per status ("slot_unavailable, patient_overlap")."""
+    responses: dict[tuple[int, str], OpenApiResponse] = {}
+    for status in statuses:
+        listed = (codes or {}).get(status)
+        names = [code.strip() for code in listed.split(",")] if listed else [DEFAULT_CODES[status]]
+        description = DESCRIPTIONS[status] + (f" Codes: {listed}." if listed else "")
+        responses |= problem(status, description, dict.fromkeys(names, DESCRIPTIONS[status]))
+    return responses
 
 
 DEFAULT_CODES = {
@@ -90,29 +93,6 @@ DEFAULT_CODES = {
     404: "not_found",
     409: "conflict",
 }
-
-
-def _problem(status: int, listed: str | None) -> OpenApiResponse:
-    code = listed.split(",")[0].strip() if listed else DEFAULT_CODES[status]
-    description = DESCRIPTIONS[status] + (f" Codes: {listed}." if listed else "")
-    return OpenApiResponse(
-        response=PROBLEM_SCHEMA,
-        description=description,
-        examples=[
-            OpenApiExample(
-                f"problem-{status}",
-                value={
-                    "type": f"urn:healthportal:problem:{code}",
-                    "title": DESCRIPTIONS[status],
-                    "status": status,
-                    "detail": DESCRIPTIONS[status],
-                    "code": code,
-                },
-                response_only=True,
-                status_codes=[str(status)],
-            )
-        ],
-    )
 
 
 def document_invalid_page(result: dict, generator: object, request: object, public: bool) -> dict:

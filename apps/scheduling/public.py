@@ -8,7 +8,6 @@ from collections.abc import Iterable, Sequence
 
 from django.utils import timezone
 
-from apps.allergies import public as allergies
 from apps.core.errors import ValidationFailed
 from apps.providers import public as providers
 from apps.providers.contracts import OnlineBookableOffer, ProviderNotFound
@@ -154,24 +153,6 @@ def appointment_clear_allergy_review(*, appointment_id: int, by_id: int) -> Appo
     )
 
 
-def appointment_get(
-    *, appointment_id: int, patient_id: int | None = None
-) -> AppointmentInfo | None:
-    appointment = selectors.appointment_get(appointment_id=appointment_id, patient_id=patient_id)
-    return _appointment_info(appointment) if appointment else None
-
-
-def appointments_for_patient(
-    *, patient_id: int, when: str | None = None, statuses: Iterable[str] | None = None
-) -> list[AppointmentInfo]:
-    return [
-        _appointment_info(a)
-        for a in selectors.appointment_list_for_patient(
-            patient_id=patient_id, when=when, statuses=statuses
-        )
-    ]
-
-
 def slots_available(
     *,
     start: dt.datetime,
@@ -282,8 +263,8 @@ def patient_appointment_book(
 ) -> PatientBooking:
     """A patient books online (appointment_book with the patient channel).
 
-    A replayed idempotency key returns the first booking; its allergy substances are looked up
-    again, so the answer reads the same as the first one.
+    A replayed idempotency key returns the first booking with the same allergy warnings, so
+    the answer reads the same as the first one.
     """
     booking = appointment_book(
         patient_id=patient_id,
@@ -294,21 +275,10 @@ def patient_appointment_book(
         reason=reason,
         idempotency_key=idempotency_key,
     )
-    substances = tuple(warning.substance for warning in booking.allergy_warnings)
-    if not booking.created and booking.appointment.needs_allergy_review:
-        kind = providers.appointment_type_get(
-            appointment_type_id=booking.appointment.appointment_type_id
-        )
-        substances = tuple(
-            triggered.substance_display
-            for triggered in allergies.triggered_allergies(
-                patient_id=patient_id, trigger_codes=kind.allergen_triggers
-            )
-        )
     return PatientBooking(
         appointment=_detail_of(booking.appointment.id),
         created=booking.created,
-        allergy_substances=substances,
+        allergy_substances=tuple(warning.substance for warning in booking.allergy_warnings),
     )
 
 

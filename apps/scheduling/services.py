@@ -267,15 +267,7 @@ def _new_appointment(
     kind = providers.appointment_type_get(appointment_type_id=appointment_type_id)
     _check_booking_rules(slot=slot, kind=kind, channel=channel, now=now)
 
-    triggered = allergies.triggered_allergies(
-        patient_id=patient_id, trigger_codes=kind.allergen_triggers
-    )
-    warnings = tuple(
-        AllergyWarning(
-            allergy_id=t.allergy_id, substance=t.substance_display, criticality=str(t.criticality)
-        )
-        for t in triggered
-    )
+    warnings = _allergy_warnings(patient_id=patient_id, kind=kind)
     appointment = Appointment(
         patient_id=patient_id,
         slot=slot,
@@ -306,6 +298,27 @@ def _new_appointment(
         appointment.needs_allergy_review = True
     _insert_appointment(appointment)
     return appointment, warnings
+
+
+def _allergy_warnings(*, patient_id: int, kind: AppointmentTypeInfo) -> tuple[AllergyWarning, ...]:
+    """The patient's active allergies that this appointment type's triggers match."""
+    return tuple(
+        AllergyWarning(
+            allergy_id=t.allergy_id, substance=t.substance_display, criticality=str(t.criticality)
+        )
+        for t in allergies.triggered_allergies(
+            patient_id=patient_id, trigger_codes=kind.allergen_triggers
+        )
+    )
+
+
+def _replayed(appointment: Appointment) -> BookingResult:
+    """The first booking again, with the allergy warnings it was booked with."""
+    warnings: tuple[AllergyWarning, ...] = ()
+    if appointment.needs_allergy_review or appointment.allergy_acknowledged_at is not None:
+        kind = providers.appointment_type_get(appointment_type_id=appointment.appointment_type_id)
+        warnings = _allergy_warnings(patient_id=appointment.patient_id, kind=kind)
+    return BookingResult(appointment=appointment, created=False, allergy_warnings=warnings)
 
 
 def _locked_slot(slot_id: int) -> Slot:
@@ -349,7 +362,7 @@ def appointment_book(
                 raise IdempotencyMismatch(
                     "This Idempotency-Key was already used for a different booking request."
                 )
-            return BookingResult(appointment=seen.appointment, created=False, allergy_warnings=())
+            return _replayed(seen.appointment)
 
     slot = _locked_slot(slot_id)
     appointment, warnings = _new_appointment(

@@ -303,3 +303,20 @@ def test_a_past_slot_is_refused(clinic, patient):
 
     with pytest.raises(BookingNotAllowed):
         book(clinic, patient, slot)
+
+
+def test_a_replayed_booking_carries_the_allergy_warnings_of_the_first(clinic, patient):
+    _allergy(patient, "iodinated-contrast")
+    arguments = {
+        "appointment_type_id": clinic.ct_with_contrast.id,
+        "channel": BookingChannel.PATIENT,
+        "booked_by_id": None,
+        "idempotency_key": "same",
+    }
+    slot = clinic.slot()
+    first = book(clinic, patient, slot, **arguments)
+
+    again = book(clinic, patient, slot, **arguments)
+
+    assert not again.created
+    assert again.allergy_warnings == first.allergy_warnings != ()

@@ -56,7 +56,7 @@ def test_a_patients_appointments_cost_one_query_whatever_their_number(
         AppointmentFactory(patient=patient, slot=clinic.slot(hour=0, days_ahead=2 + hour))
 
     with django_assert_num_queries(1):
-        listed = public.appointments_for_patient(patient_id=patient.id, when="upcoming")
+        listed = public.patient_appointments(patient_id=patient.id, when="upcoming")
 
     assert len(listed) == rows
     assert [a.start for a in listed] == sorted(a.start for a in listed)
