@@ -1,4 +1,4 @@
-"""The project's URLs: admin, health, metrics, API v1 and its documentation."""
+"""The project's URLs: admin, staff portal, health, metrics, API v1 and its documentation."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -25,13 +25,11 @@ api_v1 = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("staff/", include("apps.portal.urls")),
     path("health/live", LiveView.as_view(), name="health-live"),
     path("health/ready", ReadyView.as_view(), name="health-ready"),
     path("metrics", metrics_view, name="metrics"),
     path("api/v1/", include((api_v1, "api-v1"))),
 ]
-
-admin.site.site_header = "HealthPortal administration"
-admin.site.site_title = "HealthPortal"
 
 handler404 = "apps.core.problems.page_not_found"

@@ -121,6 +121,23 @@ def broker_on(private_redis: PrivateRedis) -> Iterator[PrivateRedis]:
     use_broker(settings.CELERY_BROKER_URL)
 
 
+@pytest.fixture
+def admin_user(db):
+    """A user in the admin role (pytest-django's own would be a bare superuser)."""
+    from apps.accounts.contracts import Role
+    from tests.factories.accounts import user_in_role
+
+    return user_in_role(Role.ADMIN)
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """A client signed in as `admin_user` past the second factor, as the admin requires."""
+    from tests.factories.accounts import signed_in_admin
+
+    return signed_in_admin(client, admin_user)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Transactional tests flush every table when they end, including the roles and catalogues
     that migrations load; serialized rollback puts those back for the next test."""

@@ -29,6 +29,15 @@ class UserRef:
     is_active: bool
 
 
+@dataclasses.dataclass(frozen=True)
+class TotpEnrolment:
+    """What the enrolment page shows: a QR code of the otpauth URI and the secret to type."""
+
+    secret_base32: str
+    provisioning_uri: str
+    qr_svg: str
+
+
 class PasswordResetLinkInvalid(ValidationFailed):
     """Unknown, tampered, used and expired reset links are refused alike."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from apps.accounts.models import normalize_email
 
@@ -14,3 +14,13 @@ def login_of(request: HttpRequest, credentials: dict | None) -> str | None:
     if login is None and request is not None:
         login = request.POST.get("email") or request.POST.get("username")
     return normalize_email(login) if login else None
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None, credentials: dict | None
+) -> HttpResponse:
+    """Each sign-in form says itself that the login is locked (the portal's form error, the
+    API's problem+json), so the view's answer stands; a bare 403 only if there is none."""
+    if original_response is not None and original_response.status_code in (401, 403, 429):
+        return original_response
+    return HttpResponse("Too many failed sign-ins; try again in 15 minutes.", status=403)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from apps.accounts import selectors, services
-from apps.accounts.contracts import Role, UserRef
+from django.http import HttpRequest
+
+from apps.accounts import selectors, services, two_factor
+from apps.accounts.contracts import Role, TotpEnrolment, UserRef
 from apps.accounts.models import normalize_email
 
 
@@ -32,6 +34,11 @@ def user_find(*, email: str) -> UserRef | None:
 
 def user_has_role(*, user_id: int, role: Role) -> bool:
     return selectors.user_has_role(user_id=user_id, role=role)
+
+
+def user_roles(*, user_id: int) -> frozenset[Role]:
+    """The roles of an active user (none for an inactive or unknown one): one query."""
+    return selectors.user_roles_of(user_id=user_id)
 
 
 def user_is_staff(*, user_id: int) -> bool:
@@ -79,3 +86,43 @@ def user_refresh_token_revoke(*, user_id: int, refresh: str) -> None:
 def email_normalize(email: str) -> str:
     """The one spelling of an address that logins use (lower case, no surrounding space)."""
     return normalize_email(email)
+
+
+# --- staff second factor ----------------------------------------------------------------------
+
+
+def second_factor_enrolled(*, user_id: int) -> bool:
+    """Whether the user has a confirmed authenticator app."""
+    return two_factor.has_confirmed_totp(user_id=user_id)
+
+
+def totp_enrolment_start(*, user_id: int) -> TotpEnrolment:
+    return two_factor.totp_enrolment_start(user_id=user_id)
+
+
+def totp_enrolment_confirm(*, request: HttpRequest, token: str) -> list[str] | None:
+    """Confirm enrolment with the app's first code: the new backup codes, or None if wrong."""
+    return two_factor.totp_enrolment_confirm(request=request, token=token)
+
+
+def second_factor_verify(*, request: HttpRequest, token: str) -> bool:
+    """Verify the signed-in user's code (app or backup) and mark the session verified."""
+    return two_factor.second_factor_verify(request=request, token=token)
+
+
+def backup_codes_regenerate(*, user_id: int) -> list[str]:
+    return two_factor.backup_codes_regenerate(user_id=user_id)
+
+
+def backup_codes_remaining(*, user_id: int) -> int:
+    return two_factor.backup_codes_remaining(user_id=user_id)
+
+
+def second_factor_reset(*, user_id: int) -> None:
+    """Remove a user's devices (a lost phone): they enrol again at their next sign-in."""
+    two_factor.second_factor_reset(user_id=user_id)
+
+
+def totp_device_install(*, user_id: int, secret_base32: str) -> None:
+    """A confirmed device with a known secret, for demo staff only (refused in production)."""
+    two_factor.totp_device_install(user_id=user_id, secret_base32=secret_base32)

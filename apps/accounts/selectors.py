@@ -15,6 +15,15 @@ def user_roles(*, user: User) -> frozenset[Role]:
     return frozenset(role for role in Role if role.value in names)
 
 
+def user_roles_of(*, user_id: int) -> frozenset[Role]:
+    names = set(
+        User.groups.through.objects.filter(user_id=user_id, user__is_active=True).values_list(
+            "group__name", flat=True
+        )
+    )
+    return frozenset(role for role in Role if role.value in names)
+
+
 def user_ref(*, user: User) -> UserRef:
     return UserRef(
         id=user.pk, email=user.email, roles=user_roles(user=user), is_active=user.is_active

@@ -18,7 +18,12 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from apps.accounts.contracts import Role
-from apps.accounts.public import user_create, user_find
+from apps.accounts.public import (
+    second_factor_enrolled,
+    totp_device_install,
+    user_create,
+    user_find,
+)
 from apps.allergies import public as allergies
 from apps.allergies.contracts import AllergyData, AssertedBy, ReactionData
 from apps.patients import public as patients
@@ -33,6 +38,8 @@ DEMO_STAFF = (
     ("clinician@demo.clinic", Role.CLINICIAN, "Dr. Cleo Clinician"),
     ("frontdesk@demo.clinic", Role.FRONT_DESK, "Frank Frontdesk"),
 )
+# The demo staff's authenticator secret (base32). Dev data only: seed_demo refuses production.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 - published in the README
 DEMO_PATIENT_LOGINS = 50
 LOCATIONS = (
     ("HealthPortal Downtown", "100 Main Street", "New York", "10001", "America/New_York"),
@@ -116,8 +123,11 @@ def seed(*, scale: Scale, progress: Progress, rng: random.Random | None = None) 
     report = Report()
     password_hash = make_password(DEMO_PASSWORD)  # hashed once for every demo login
     for email, role, name in DEMO_STAFF:
-        if user_find(email=email) is None:
-            user_create(email=email, role=role, password_hash=password_hash, display_name=name)
+        user = user_find(email=email) or user_create(
+            email=email, role=role, password_hash=password_hash, display_name=name
+        )
+        if not second_factor_enrolled(user_id=user.id):
+            totp_device_install(user_id=user.id, secret_base32=DEMO_TOTP_SECRET)
         report.logins.append((email, role.value))
     last_login = f"patient{DEMO_PATIENT_LOGINS}@demo.clinic"
     report.patient_logins = DEMO_PATIENT_LOGINS if user_find(email=last_login) else 0

@@ -175,6 +175,22 @@ def slots_available(
     ]
 
 
+def day_schedule(*, location_ids: Iterable[int], day: dt.date) -> list[AppointmentDetail]:
+    """The day's appointments at these locations, each location's day in its own time zone,
+    grouped by location and practitioner, in time order (entered-in-error left out)."""
+    zones = providers.locations_by_ids(ids=list(location_ids))
+    rows = selectors.appointment_list_for_day(
+        locations=[(location.id, location.timezone) for location in zones.values()], day=day
+    )
+    return [_appointment_detail(appointment) for appointment in rows]
+
+
+def appointment_detail(*, appointment_id: int) -> AppointmentDetail:
+    """Any appointment with its names (staff views check the location first); raises
+    AppointmentNotFound."""
+    return _detail_of(appointment_id)
+
+
 def has_care_relationship(*, user_id: int, patient_id: int) -> bool:
     """A staff user relates to a patient seen at one of their locations (24 months back to 12
     ahead); the layers above enforce it before showing a patient."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from zoneinfo import ZoneInfo
 
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -182,6 +183,24 @@ def appointment_get(*, appointment_id: int, patient_id: int | None = None) -> Ap
     if patient_id is not None:
         appointments = appointments.filter(patient_id=patient_id)
     return appointments.first()
+
+
+def appointment_list_for_day(
+    *, locations: Iterable[tuple[int, str]], day: dt.date
+) -> QuerySet[Appointment]:
+    """Appointments starting on `day` in each location's own time zone: (location id, zone)."""
+    window = Q(pk__in=[])
+    for location_id, zone in locations:
+        tz = ZoneInfo(zone)
+        start = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+        window |= Q(location_id=location_id, start__gte=start, start__lt=end)
+    return (
+        Appointment.objects.filter(window)
+        .exclude(status=AppointmentStatus.ENTERED_IN_ERROR)
+        .select_related("practitioner", "location", "appointment_type")
+        .order_by("location__name", "practitioner__family_name", "practitioner_id", "start", "id")
+    )
 
 
 def appointments_awaiting_allergy_review() -> QuerySet[Appointment]:

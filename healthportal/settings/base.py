@@ -19,7 +19,8 @@ DEBUG = False
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site is the project's own: the admin role with a verified second factor.
+    "healthportal.admin.HealthPortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -36,6 +37,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_guid",
+    "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "health_check",
     "apps.core",
     "apps.accounts",
@@ -43,6 +48,7 @@ INSTALLED_APPS = [
     "apps.providers",
     "apps.allergies",
     "apps.scheduling",
+    "apps.portal",
     "apps.demo",
 ]
 
@@ -55,7 +61,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "apps.accounts.sessions.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout during authentication into a response.
     "axes.middleware.AxesMiddleware",
@@ -111,6 +120,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # The admin's form sends "username", the patient API "email": count both as the login.
 AXES_USERNAME_CALLABLE = "apps.accounts.lockout.login_of"
+AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
 AXES_SENSITIVE_PARAMETERS = ["password", "new_password", "old_password", "token", "refresh"]
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
@@ -124,7 +134,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "portal:login"
+# Staff sign in at the portal with a password and a TOTP code (django-otp). Sessions end after
+# SESSION_IDLE_MINUTES without a request (the cookie's age, renewed on each request) and
+# SESSION_MAX_HOURS after sign-in (apps.accounts.sessions).
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=15)
+SESSION_MAX_HOURS = env.int("SESSION_MAX_HOURS", default=12)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+OTP_TOTP_ISSUER = "HealthPortal"
 # manage.py seed_demo runs only where this is True (local, test, bench), never in production.
 DEMO_DATA_ALLOWED = False
 

@@ -78,6 +78,16 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable("OUTBOX_RETENTION_DAYS", "Days delivered outbox rows are kept before pruning.", "7"),
     Variable("OUTBOX_SWEEP_SECONDS", "Interval of the beat sweep that relays pending events.", "5"),
+    Variable(
+        "SESSION_IDLE_MINUTES",
+        "Staff and admin sessions end after this many minutes without a request.",
+        "15",
+    ),
+    Variable(
+        "SESSION_MAX_HOURS",
+        "Staff and admin sessions end this many hours after sign-in, however active.",
+        "12",
+    ),
     Variable("PORT", "Port of the web server started by make run.", "8000"),
     Variable(
         "HEALTHPORTAL_DATA_DIR",

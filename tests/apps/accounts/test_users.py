@@ -9,7 +9,14 @@ from apps.accounts import public
 from apps.accounts.contracts import Role
 from apps.accounts.models import User
 from apps.core.errors import Conflict, ValidationFailed
-from tests.factories.accounts import PASSWORD, UserFactory, user_in_role
+from tests.factories.accounts import (
+    PASSWORD,
+    UserFactory,
+    current_code,
+    sign_in,
+    user_in_role,
+    with_authenticator,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -78,35 +85,34 @@ def test_deactivated_users_lose_their_roles_for_checks():
     assert not public.user_has_role(user_id=user.id, role=Role.CLINICIAN)
 
 
-def test_the_admin_sends_anonymous_visitors_to_its_login(client):
-    response = client.get("/admin/")
+def test_the_admin_sends_anonymous_visitors_to_the_staff_sign_in(client):
+    response = client.get("/admin/", follow=True)
 
-    assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/")
+    assert response.redirect_chain[-1][0] == "/staff/login/?next=%2Fadmin%2F"
 
 
 def test_an_admin_signs_in_to_the_admin_with_email_in_any_case(client):
-    user_in_role(Role.ADMIN, email="boss@clinic.test")
+    admin = user_in_role(Role.ADMIN, email="boss@clinic.test")
+    with_authenticator(admin)
 
     response = client.post(
-        "/admin/login/?next=/admin/",
-        {"username": "Boss@Clinic.test", "password": PASSWORD},
+        "/staff/login/?next=/admin/",
+        {"email": "Boss@Clinic.test", "password": PASSWORD},
     )
+    verified = client.post(response["Location"], {"code": current_code()})
     index = client.get("/admin/")
 
-    assert response.status_code == 302
+    assert verified["Location"] == "/admin/"
     assert index.status_code == 200
     assert b"HealthPortal administration" in index.content
 
 
-def test_front_desk_cannot_sign_in_to_the_admin(client):
-    user_in_role(Role.FRONT_DESK, email="desk@clinic.test")
+def test_front_desk_signed_in_with_both_factors_still_cannot_use_the_admin(client):
+    desk = user_in_role(Role.FRONT_DESK, email="desk@clinic.test")
+    with_authenticator(desk)
+    sign_in(client, desk)
 
-    response = client.post(
-        "/admin/login/?next=/admin/", {"username": "desk@clinic.test", "password": PASSWORD}
-    )
-
-    assert response.status_code == 200  # the form again, with an error
+    assert client.get("/staff/").status_code == 200
     assert client.get("/admin/").status_code == 302
 
 
@@ -123,15 +129,15 @@ def test_patients_are_not_staff():
     assert not public.user_is_staff(user_id=patient.id)
 
 
-def test_failed_admin_sign_ins_lock_out_that_login_only(client, settings):
+def test_failed_staff_sign_ins_lock_out_that_login_only(client, settings):
     settings.AXES_FAILURE_LIMIT = 2
     user_in_role(Role.ADMIN, email="boss@clinic.test")
     user_in_role(Role.ADMIN, email="other@clinic.test")
     for _ in range(2):
-        client.post("/admin/login/", {"username": "BOSS@clinic.test", "password": "wrong-guess"})
+        client.post("/staff/login/", {"email": "BOSS@clinic.test", "password": "wrong-guess"})
 
-    locked = client.post("/admin/login/", {"username": "boss@clinic.test", "password": PASSWORD})
-    other = client.post("/admin/login/", {"username": "other@clinic.test", "password": PASSWORD})
+    locked = client.post("/staff/login/", {"email": "boss@clinic.test", "password": PASSWORD})
+    other = client.post("/staff/login/", {"email": "other@clinic.test", "password": PASSWORD})
 
     assert locked.status_code == 429
     assert other.status_code == 302

@@ -6,9 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.accounts.contracts import Role
 from apps.allergies.models import AllergyIntolerance
-from tests.factories.accounts import user_in_role
 from tests.factories.allergies import AllergyFactory, ReactionFactory, substance
 from tests.factories.patients import PatientFactory
 
@@ -16,17 +14,6 @@ pytestmark = pytest.mark.django_db
 
 CHANGELIST = "/admin/allergies/allergyintolerance/"
 STATUS_CHANGED = "allergies.AllergyStatusChanged"
-
-
-@pytest.fixture
-def admin_user():
-    return user_in_role(Role.ADMIN)
-
-
-@pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
 
 
 def _changelist_queries(admin_client, rows: int) -> int:

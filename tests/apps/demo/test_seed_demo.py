@@ -10,12 +10,12 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, Q
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 
 from apps.accounts.models import User
 from apps.allergies.models import AllergyIntolerance
 from apps.core.models import OutboxEvent
-from apps.demo.clinic import DEMO_PASSWORD, DEMO_STAFF
+from apps.demo.clinic import DEMO_PASSWORD, DEMO_STAFF, DEMO_TOTP_SECRET
 from apps.patients.models import Patient
 from apps.providers.models import Location, Practitioner
 from apps.scheduling.models import Appointment, Slot
@@ -59,6 +59,23 @@ def test_demo_logins_work_with_the_published_password(seeded):
     assert patient_user is not None
     assert Patient.objects.filter(user=patient_user).exists()
     assert "patient50@demo.clinic" in seeded
+
+
+def test_demo_staff_sign_in_to_the_portal_with_the_published_authenticator(seeded):
+    # Given the code demo_totp prints for the secret seed_demo published
+    assert DEMO_TOTP_SECRET in seeded
+    out = io.StringIO()
+    call_command("demo_totp", stdout=out)
+    code = out.getvalue().split()[0]
+
+    # When the front desk signs in with the password and that code
+    client = Client()
+    client.post("/staff/login/", {"email": "frontdesk@demo.clinic", "password": DEMO_PASSWORD})
+    verified = client.post("/staff/login/verify/", {"code": code})
+
+    # Then the portal opens
+    assert verified.status_code == 302
+    assert client.get("/staff/").status_code == 200
 
 
 def test_every_demo_login_shares_one_password_hash(seeded):

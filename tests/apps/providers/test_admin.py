@@ -31,17 +31,6 @@ from tests.factories.providers import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_user():
-    return user_in_role(Role.ADMIN)
-
-
-@pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
 def _field_value(value: Any) -> Any:
     if value is None or value is False:
         return None

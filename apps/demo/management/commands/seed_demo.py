@@ -7,7 +7,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.demo.clinic import DEMO_PASSWORD, Scale, seed
+from apps.demo.clinic import DEMO_PASSWORD, DEMO_TOTP_SECRET, Scale, seed
 
 
 class Command(BaseCommand):
@@ -51,6 +51,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password {DEMO_PASSWORD}):")
         for email, role in report.logins:
             self.stdout.write(f"  {email:<28} {role}")
+        self.stdout.write(
+            f"Staff second factor: add the secret {DEMO_TOTP_SECRET} to an authenticator app "
+            "(dev only), or print a code with: manage.py demo_totp"
+        )
         if report.patient_logins:
             self.stdout.write(
                 f"  patient1@demo.clinic ... patient{report.patient_logins}@demo.clinic  patient"

@@ -1,0 +1,10 @@
+"""The staff portal's URLs, mounted at /staff/: each area's views module lists its own."""
+
+from apps.portal.views import auth, today
+
+app_name = "portal"
+
+urlpatterns = [
+    *auth.urlpatterns,
+    *today.urlpatterns,
+]
