@@ -30,7 +30,12 @@ from apps.patients import public as patients
 from apps.patients.contracts import PatientData, RegistrationSource
 from apps.providers import public as providers
 from apps.scheduling import public as scheduling
-from apps.scheduling.contracts import AppointmentImport, AppointmentStatus, BookingChannel
+from apps.scheduling.contracts import (
+    AppointmentImport,
+    AppointmentStatus,
+    BookingChannel,
+    SlotInfo,
+)
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - published in the README, dev data only
 DEMO_STAFF = (
@@ -305,19 +310,24 @@ def _build_appointments(
 ) -> int:
     now = timezone.now()
     total = scale.appointments if scale.appointments is not None else len(patient_ids) * 6
-    past_total = int(total * 0.92)
+    # About 8% upcoming, as many as the next month's free slots hold; the rest is history, so
+    # the total asked for is what is created.
+    scheduling.slots_extend_horizon()
+    free = scheduling.slots_available(start=now, end=now + dt.timedelta(days=30), limit=10**7)
+    upcoming_count = min(total - int(total * 0.92), len(free))
     # One visit a patient a day keeps every patient's visits apart (the database would refuse
     # an overlap).
     used: set[tuple[int, dt.date]] = set()
-    rows = _history_rows(clinic, patient_ids, past_total, used=used, rng=rng, now=now)
+    rows = _history_rows(clinic, patient_ids, total - upcoming_count, used=used, rng=rng, now=now)
     imported = 0
     step = 20_000
     for offset in range(0, len(rows), step):
         imported += scheduling.appointments_bulk_import(rows=rows[offset : offset + step])
         progress("appointment history", imported, len(rows))
 
-    scheduling.slots_extend_horizon()
-    upcoming = _upcoming_rows(clinic, patient_ids, total - past_total, used=used, rng=rng, now=now)
+    upcoming = _upcoming_rows(
+        clinic, patient_ids, free, upcoming_count, used=used, rng=rng, now=now
+    )
     imported += scheduling.appointments_bulk_import(rows=upcoming)
     progress("upcoming bookings", len(upcoming), len(upcoming))
     return imported
@@ -411,14 +421,15 @@ def _free_patient(
 def _upcoming_rows(
     clinic: _Clinic,
     patient_ids: list[int],
+    free: list[SlotInfo],
     count: int,
     *,
     used: set[tuple[int, dt.date]],
     rng: random.Random,
     now: dt.datetime,
 ) -> list[AppointmentImport]:
-    """Bookings in the generated slots of the next 30 days."""
-    free = scheduling.slots_available(start=now, end=now + dt.timedelta(days=30), limit=10**7)
+    """Bookings in `count` of the free slots of the next 30 days."""
+    free = list(free)
     rng.shuffle(free)
     types_of_role = {role[0]: role[4] for role in clinic.roles}
     rows = []

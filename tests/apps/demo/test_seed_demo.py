@@ -45,8 +45,21 @@ def test_the_demo_clinic_has_its_shape(seeded):
     assert zones == {"America/New_York", "America/Chicago"}
     assert Practitioner.objects.count() == 6
     assert Patient.objects.count() == 120
+    assert Appointment.objects.count() == SMALL["appointments"]
     assert Slot.objects.filter(status="free").exists()
     assert "120 patients" in seeded
+
+
+def test_the_total_asked_for_is_created_when_next_month_has_too_few_free_slots():
+    # Given one practitioner: about 210 free slots in the next month, fewer than 8% of 4,000
+    call_command(
+        "seed_demo", stdout=io.StringIO(), patients=600, practitioners=1, appointments=4000
+    )
+
+    # Then the upcoming month is filled as far as it goes and the rest is history
+    upcoming = Appointment.objects.filter(status="booked").count()
+    assert 150 < upcoming < 320
+    assert Appointment.objects.count() == 4000
 
 
 def test_demo_logins_work_with_the_published_password(seeded):
