@@ -16,6 +16,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 from pytest_django.live_server_helper import LiveServer
 
+from tests.factories.accounts import signed_in_admin
+
 BROWSER_TESTS_DIR = Path(__file__).resolve().parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -125,14 +127,14 @@ def save_screenshot(page: Page, item: pytest.Item) -> str:
 
 @pytest.fixture
 def sign_in(page: Page, base_url: str) -> Callable[[AbstractBaseUser], None]:
-    """Sign a user in to the page's context with a session made on the server side.
+    """Sign a user in to the page's context with a session made on the server side, past the
+    second factor.
 
     For tests that are not about signing in; a test of the sign-in itself uses the form.
     """
 
     def sign_in(user: AbstractBaseUser) -> None:
-        client = Client()
-        client.force_login(user)
+        client = signed_in_admin(Client(), user)
         cookie = client.cookies[settings.SESSION_COOKIE_NAME]
         page.context.add_cookies(
             [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": base_url}]

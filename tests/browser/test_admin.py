@@ -1,4 +1,4 @@
-"""The Django admin in a real browser: its page and static files load, and staff can sign in."""
+"""Signing in, in a real browser: the styled sign-in page, password then TOTP code, the admin."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from playwright.sync_api import Page, Response, expect
 
 from apps.accounts.contracts import Role
-from tests.factories.accounts import PASSWORD, user_in_role
+from tests.factories.accounts import PASSWORD, current_code, user_in_role, with_authenticator
 
-ADMIN_STYLESHEET = "/static/css/healthportal-admin.css"
+PORTAL_STYLESHEET = "/static/portal/portal.css"
 
 
-def test_login_page_is_styled_by_static_files_the_server_serves(page: Page) -> None:
+def test_the_sign_in_page_loads_its_styles_and_scripts_from_static_files(page: Page) -> None:
     # given: the status of every static file the page loads is recorded
     static: dict[str, int] = {}
 
@@ -26,29 +26,32 @@ def test_login_page_is_styled_by_static_files_the_server_serves(page: Page) -> N
     page.on("response", record)
 
     # when
-    page.goto("/admin/login/")
+    page.goto("/staff/login/")
 
-    # then: HealthPortal's login page, with every static file served
-    expect(page).to_have_title("Log in | HealthPortal")
-    expect(page.locator("#site-name")).to_have_text("HealthPortal administration")
-    assert ADMIN_STYLESHEET in static
+    # then: the sign-in page, with its stylesheet, htmx and the portal's script all served
+    expect(page).to_have_title("Sign in · HealthPortal staff")
+    assert PORTAL_STYLESHEET in static
+    assert any("htmx" in path for path in static), static
     assert set(static.values()) == {200}, static
-    # and applied: without it, Django's own header colour (#417690) would be here
-    header_colour = page.evaluate(
-        "getComputedStyle(document.documentElement).getPropertyValue('--header-bg').trim()"
+    # and applied: the header has the portal's brand colour
+    colour = page.evaluate(
+        "getComputedStyle(document.querySelector('.site-header')).backgroundColor"
     )
-    assert header_colour == "#0b4650"
+    assert colour == "rgb(11, 70, 80)"
 
 
-def test_staff_sign_in_through_the_login_form(page: Page) -> None:
-    # given: an admin created through the ORM, visible to the server's own connection
+def test_an_admin_signs_in_with_password_and_code_and_reaches_the_admin(page: Page) -> None:
+    # given: an admin with an authenticator app
     admin = user_in_role(Role.ADMIN)
+    with_authenticator(admin)
 
-    # when
-    page.goto("/admin/login/")
+    # when: the admin is opened, it sends to the staff sign-in; password, then code
+    page.goto("/admin/")
     page.get_by_label("Email").fill(admin.email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("textbox", name="Code").fill(current_code())
+    page.get_by_role("button", name="Sign in").click()
 
     # then
     expect(page).to_have_url("/admin/")
@@ -56,7 +59,7 @@ def test_staff_sign_in_through_the_login_form(page: Page) -> None:
     expect(page.locator("#user-tools")).to_contain_text(admin.email)
 
 
-def test_sign_in_fixture_gives_the_browser_a_session(
+def test_sign_in_fixture_gives_the_browser_a_verified_session(
     page: Page, sign_in: Callable[[AbstractBaseUser], None]
 ) -> None:
     # given
@@ -66,6 +69,6 @@ def test_sign_in_fixture_gives_the_browser_a_session(
     # when
     page.goto("/admin/")
 
-    # then: the admin index, not the login form it redirects strangers to
+    # then: the admin index, not the sign-in page it sends strangers to
     expect(page).to_have_url("/admin/")
     expect(page.locator("#user-tools")).to_contain_text(admin.email)

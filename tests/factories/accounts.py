@@ -40,6 +40,7 @@ def verify_second_factor(client: Client, user: User) -> None:
 
 
 def signed_in_admin(client: Client, user: User) -> Client:
+    """Force-log `user` in and pass the second factor (for tests not about signing in)."""
     client.force_login(user)
     verify_second_factor(client, user)
     return client
