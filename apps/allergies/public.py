@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from apps.allergies import selectors, services
 from apps.allergies.contracts import (
@@ -139,3 +139,11 @@ def substance_catalogue() -> list[SubstanceInfo]:
         selectors.substance_info(substance=substance)
         for substance in selectors.substance_catalogue()
     ]
+
+
+def triggered_allergies_many(
+    *, triggers: Mapping[int, tuple[int, Sequence[str]]]
+) -> dict[int, list[TriggeredAllergy]]:
+    """triggered_allergies for many (patient id, trigger codes) questions under the caller's
+    keys (appointment ids, say), in one query whatever their number."""
+    return selectors.allergies_triggered_many(triggers=triggers)

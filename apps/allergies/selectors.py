@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeVar
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from apps.allergies.contracts import (
@@ -180,6 +181,17 @@ def allergy_banner(*, patient_id: int) -> AllergyBanner:
     )
 
 
+def _triggers_reaching_record(codes: Sequence[str]) -> QuerySet[Substance]:
+    """The trigger substances among `codes` that reach the outer allergy record's substance
+    (see allergies_triggered): for use in an Exists or a subquery."""
+    return Substance.objects.filter(code__in=codes).filter(
+        Q(pk=OuterRef("substance_id"))
+        | Q(pk=OuterRef("substance__group_id"))
+        | Q(group_id=OuterRef("substance_id"))
+        | Q(group_id=OuterRef("substance__group_id"))
+    )
+
+
 def allergies_triggered(*, patient_id: int, trigger_codes: Sequence[str]) -> list[TriggeredAllergy]:
     """The patient's current allergies that any of the trigger codes reaches, in one query.
 
@@ -193,15 +205,7 @@ def allergies_triggered(*, patient_id: int, trigger_codes: Sequence[str]) -> lis
     codes = sorted({code for code in trigger_codes if code})
     if not codes:
         return []
-    triggers = Substance.objects.filter(code__in=codes)
-    reached = Exists(
-        triggers.filter(
-            Q(pk=OuterRef("substance_id"))
-            | Q(pk=OuterRef("substance__group_id"))
-            | Q(group_id=OuterRef("substance_id"))
-            | Q(group_id=OuterRef("substance__group_id"))
-        )
-    )
+    reached = Exists(_triggers_reaching_record(codes))
     records = (
         current_records(patient_id=patient_id)
         .filter(kind=RecordKind.ALLERGY, substance__isnull=False)
@@ -267,3 +271,54 @@ def allergy_flags(*, patient_ids: Iterable[int]) -> dict[int, AllergyFlag]:
             has_no_known_allergies=row.get("no_known", 0) > 0,
         )
     return flags
+
+
+def allergies_triggered_many(
+    *, triggers: Mapping[int, tuple[int, Sequence[str]]]
+) -> dict[int, list[TriggeredAllergy]]:
+    """allergies_triggered for many questions at once, in one query whatever their number.
+
+    `triggers` maps the caller's keys (appointment ids, say) to (patient id, trigger codes);
+    the answer maps each key to what allergies_triggered would answer for it, in its order.
+    """
+    codes = sorted({code for _, key_codes in triggers.values() for code in key_codes if code})
+    patient_ids = sorted({patient_id for patient_id, _ in triggers.values()})
+    found: dict[int, list[TriggeredAllergy]] = {key: [] for key in triggers}
+    if not codes or not patient_ids:
+        return found
+    records = (
+        AllergyIntolerance.objects.filter(
+            patient_id__in=patient_ids,
+            clinical_status=ClinicalStatus.ACTIVE,
+            verification_status__in=COUNTING_VERIFICATIONS,
+            kind=RecordKind.ALLERGY,
+            substance__isnull=False,
+        )
+        .annotate(
+            reached_by=ArraySubquery(_triggers_reaching_record(codes).values("code")),
+        )
+        .filter(reached_by__len__gt=0)
+        .select_related("substance")
+    )
+    by_patient: dict[int, list[AllergyIntolerance]] = {}
+    for record in records:
+        by_patient.setdefault(record.patient_id, []).append(record)
+    for key, (patient_id, key_codes) in triggers.items():
+        wanted = set(key_codes)
+        matched = [
+            TriggeredAllergy(
+                allergy_id=record.pk,
+                substance_code=record.substance.code,
+                substance_display=record.substance.display,
+                criticality=member_or_none(Criticality, record.criticality)
+                or Criticality.UNABLE_TO_ASSESS,
+                verification_status=VerificationStatus(record.verification_status),
+            )
+            for record in by_patient.get(patient_id, ())
+            if wanted.intersection(record.reached_by)
+        ]
+        found[key] = sorted(
+            matched,
+            key=lambda t: (t.criticality is not Criticality.HIGH, t.substance_display.casefold()),
+        )
+    return found

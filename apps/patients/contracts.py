@@ -126,3 +126,15 @@ class RegistrationRefused(ValidationFailed):
     so the message itself names nothing that exists."""
 
     code = "registration_refused"
+
+
+@dataclasses.dataclass(frozen=True)
+class PendingRegistration:
+    """A self-registration waiting for staff review: what approving it needs, nothing more."""
+
+    id: int
+    family_name: str
+    given_name: str
+    birth_date: dt.date
+    email: str
+    registered_at: dt.datetime

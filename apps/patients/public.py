@@ -11,6 +11,7 @@ from apps.patients.contracts import (
     PatientData,
     PatientProfile,
     PatientSummary,
+    PendingRegistration,
     RegistrationSource,
     ReviewStatus,
 )
@@ -210,3 +211,9 @@ def patient_register_self(
         preferred_language=preferred_language,
     )
     return selectors.patient_summary(patient=patient)
+
+
+def registrations_pending(*, limit: int = 200) -> list[PendingRegistration]:
+    """Self-registrations waiting for staff review (patient_approve_registration), oldest
+    first, at most `limit`, in one query."""
+    return selectors.registrations_pending(limit=limit)

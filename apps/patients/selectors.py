@@ -16,6 +16,7 @@ from apps.patients.contracts import (
     PatientNotFound,
     PatientProfile,
     PatientSummary,
+    PendingRegistration,
     ReviewStatus,
 )
 from apps.patients.models import Patient
@@ -195,3 +196,21 @@ def patient_id_for_portal_login(*, user_id: int) -> int | None:
         .values_list("id", flat=True)
         .first()
     )
+
+
+def registrations_pending(*, limit: int) -> list[PendingRegistration]:
+    """Self-registrations waiting for review, oldest first, in one query."""
+    rows = patients_pending_review().values(
+        "id", "family_name", "given_name", "birth_date", "email", "created_at"
+    )[: max(limit, 1)]
+    return [
+        PendingRegistration(
+            id=row["id"],
+            family_name=row["family_name"],
+            given_name=row["given_name"],
+            birth_date=row["birth_date"],
+            email=row["email"],
+            registered_at=row["created_at"],
+        )
+        for row in rows
+    ]

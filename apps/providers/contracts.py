@@ -194,3 +194,16 @@ class ProviderConflict(Conflict):
     """A uniqueness rule of providers: a code, a role per location, a user's practitioner."""
 
     code = "provider_conflict"
+
+
+@dataclasses.dataclass(frozen=True)
+class AvailabilityChange:
+    """A proposed edit of one role's rules and exceptions, in the terms the save services take,
+    so it can be previewed (availability_preview) before it is saved."""
+
+    rule_create: tuple[AvailabilityRuleSpec, ...] = ()
+    rule_update: tuple[tuple[int, AvailabilityRuleSpec], ...] = ()
+    rule_delete: tuple[int, ...] = ()
+    exception_create: tuple[AvailabilityExceptionSpec, ...] = ()
+    exception_update: tuple[tuple[int, AvailabilityExceptionSpec], ...] = ()
+    exception_delete: tuple[int, ...] = ()

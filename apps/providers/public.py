@@ -8,8 +8,10 @@ from collections.abc import Collection, Sequence
 from apps.providers import selectors, services
 from apps.providers.contracts import (
     AppointmentTypeInfo,
+    AvailabilityChange,
     AvailabilityExceptionInfo,
     AvailabilityRuleInfo,
+    AvailabilityWindow,
     ExceptionKind,
     LocationInfo,
     PractitionerInfo,
@@ -48,6 +50,7 @@ __all__ = [
     "availability_exception_delete",
     "availability_exception_update",
     "availability_exceptions",
+    "availability_preview",
     "availability_rule_create",
     "availability_rule_delete",
     "availability_rule_update",
@@ -411,3 +414,24 @@ def staff_assign_location(*, user_id: int, location_id: int) -> None:
 
 def staff_unassign_location(*, user_id: int, location_id: int) -> None:
     services.staff_unassign_location(user_id=user_id, location_id=location_id)
+
+
+def availability_preview(
+    *, role_id: int, change: AvailabilityChange, date_from: dt.date, date_to: dt.date
+) -> list[AvailabilityWindow]:
+    """The windows the role would offer in [date_from, date_to] once `change` is saved, without
+    saving it: checked as saving checks it (raises ValidationFailed, AvailabilityOverlap,
+    ProviderNotFound) and expanded by the same code slot generation uses. Three queries."""
+    role = selectors.practitioner_role_get(role_id=role_id)
+    rules, exceptions = services.availability_change_check(role_id=role_id, change=change)
+    if not role.active:
+        return []  # as availability_windows: an inactive role offers nothing
+    return selectors.availability_expand(
+        role_id=role.id,
+        practitioner_id=role.practitioner_id,
+        location_id=role.location_id,
+        rules=rules,
+        exceptions=exceptions,
+        date_from=date_from,
+        date_to=date_to,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -14,7 +14,9 @@ from apps.core.errors import ValidationFailed
 from apps.providers.contracts import (
     AppointmentTypeInfo,
     AvailabilityExceptionInfo,
+    AvailabilityExceptionSpec,
     AvailabilityRuleInfo,
+    AvailabilityRuleSpec,
     AvailabilityWindow,
     ExceptionKind,
     LocationInfo,
@@ -381,7 +383,7 @@ def _cut(pieces: list[_Piece], start: dt.time, end: dt.time) -> list[_Piece]:
     return kept
 
 
-def _valid_on(rule: AvailabilityRule, day: dt.date) -> bool:
+def _valid_on(rule: AvailabilityRule | AvailabilityRuleSpec, day: dt.date) -> bool:
     return (rule.valid_from is None or rule.valid_from <= day) and (
         rule.valid_until is None or day <= rule.valid_until
     )
@@ -411,19 +413,49 @@ def availability_windows(
         raise ProviderNotFound("No such practitioner role.")
     if not (role.active and role.practitioner.active and role.location.active):
         return []
-    rules_by_weekday: dict[int, list[AvailabilityRule]] = defaultdict(list)
-    for rule in AvailabilityRule.objects.filter(
-        Q(valid_from__isnull=True) | Q(valid_from__lte=date_to),
-        Q(valid_until__isnull=True) | Q(valid_until__gte=date_from),
-        role_id=role_id,
-    ):
-        rules_by_weekday[rule.weekday].append(rule)
+    rules = list(
+        AvailabilityRule.objects.filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=date_to),
+            Q(valid_until__isnull=True) | Q(valid_until__gte=date_from),
+            role_id=role_id,
+        )
+    )
     exceptions = list(
         AvailabilityException.objects.filter(
             role_id=role_id, date_from__lte=date_to, date_to__gte=date_from
         )
     )
 
+    return availability_expand(
+        role_id=role.pk,
+        practitioner_id=role.practitioner_id,
+        location_id=role.location_id,
+        rules=rules,
+        exceptions=exceptions,
+        date_from=date_from,
+        date_to=date_to,
+    )
+
+
+def availability_expand(
+    *,
+    role_id: int,
+    practitioner_id: int,
+    location_id: int,
+    rules: Iterable[AvailabilityRule | AvailabilityRuleSpec],
+    exceptions: Iterable[AvailabilityException | AvailabilityExceptionSpec],
+    date_from: dt.date,
+    date_to: dt.date,
+) -> list[AvailabilityWindow]:
+    """The windows `rules` and `exceptions` give each date in [date_from, date_to]; no queries.
+
+    The one expansion of availability: slot generation (through availability_windows) and the
+    preview of an unsaved change (availability_preview) both go through it.
+    """
+    rules_by_weekday: dict[int, list[AvailabilityRule | AvailabilityRuleSpec]] = defaultdict(list)
+    for rule in rules:
+        rules_by_weekday[rule.weekday].append(rule)
+    exceptions = list(exceptions)
     windows = []
     day = date_from
     while day <= date_to:
@@ -449,9 +481,9 @@ def availability_windows(
         )
         windows.extend(
             AvailabilityWindow(
-                practitioner_role_id=role.pk,
-                practitioner_id=role.practitioner_id,
-                location_id=role.location_id,
+                practitioner_role_id=role_id,
+                practitioner_id=practitioner_id,
+                location_id=location_id,
                 date=day,
                 start=piece.start,
                 end=piece.end,

@@ -22,6 +22,7 @@ from apps.core.errors import ValidationFailed
 from apps.core.outbox import emit, emit_many
 from apps.providers.contracts import (
     LANGUAGE_CODES,
+    AvailabilityChange,
     AvailabilityExceptionSpec,
     AvailabilityOverlap,
     AvailabilityRuleSpec,
@@ -826,6 +827,30 @@ def _rule_spec(rule: AvailabilityRule) -> AvailabilityRuleSpec:
     )
 
 
+def _rules_after_change(
+    *,
+    existing: Mapping[int, AvailabilityRule],
+    create: Sequence[AvailabilityRuleSpec],
+    update: Mapping[int, AvailabilityRuleSpec],
+    delete: Collection[int],
+) -> list[AvailabilityRuleSpec]:
+    """The role's rules once the change is made, checked as saving checks them (each rule on
+    its own, then overlaps in the result as a whole); raises as saving would."""
+    if (set(update) | set(delete)) - set(existing):
+        raise ProviderNotFound("No such availability rule of this role.")
+    changed = [*update.values(), *create]
+    for spec in changed:
+        availability_rule_validate(rule=spec)
+    kept = [
+        _rule_spec(rule) for pk, rule in existing.items() if pk not in update and pk not in delete
+    ]
+    for index, spec in enumerate(changed):
+        other = availability_rule_overlap(rule=spec, others=[*kept, *changed[index + 1 :]])
+        if other is not None:
+            raise _rule_overlap_error(other)
+    return [*kept, *changed]
+
+
 @transaction.atomic
 def availability_rules_save(
     *,
@@ -843,18 +868,8 @@ def availability_rules_save(
     update = dict(update or {})
     role = _role_locked(role_id)
     existing = {rule.pk: rule for rule in role.rules.all()}
-    if (set(update) | set(delete)) - set(existing):
-        raise ProviderNotFound("No such availability rule of this role.")
     changed = [*update.values(), *create]
-    for spec in changed:
-        availability_rule_validate(rule=spec)
-    kept = [
-        _rule_spec(rule) for pk, rule in existing.items() if pk not in update and pk not in delete
-    ]
-    for index, spec in enumerate(changed):
-        other = availability_rule_overlap(rule=spec, others=[*kept, *changed[index + 1 :]])
-        if other is not None:
-            raise _rule_overlap_error(other)
+    _rules_after_change(existing=existing, create=create, update=update, delete=delete)
     AvailabilityRule.objects.filter(pk__in=delete).delete()
     saved = []
     for pk, spec in update.items():
@@ -1031,22 +1046,15 @@ def _exception_fields(spec: AvailabilityExceptionSpec) -> dict[str, Any]:
     }
 
 
-@transaction.atomic
-def availability_exceptions_save(
+def _exceptions_after_change(
     *,
-    role_id: int,
-    create: Sequence[AvailabilityExceptionSpec] = (),
-    update: Mapping[int, AvailabilityExceptionSpec] | None = None,
-    delete: Collection[int] = (),
-    actor_id: int | None = None,
-) -> list[AvailabilityException]:
-    """Change several exceptions of one role at once, checking overlaps on the result.
-
-    Returns the updated exceptions (in `update`'s order) then the created ones.
-    """
-    update = dict(update or {})
-    role = _role_locked(role_id)
-    existing = {exception.pk: exception for exception in role.exceptions.all()}
+    existing: Mapping[int, AvailabilityException],
+    create: Sequence[AvailabilityExceptionSpec],
+    update: Mapping[int, AvailabilityExceptionSpec],
+    delete: Collection[int],
+) -> list[AvailabilityExceptionSpec]:
+    """The role's exceptions once the change is made, checked as saving checks them; raises as
+    saving would."""
     if (set(update) | set(delete)) - set(existing):
         raise ProviderNotFound("No such availability exception of this role.")
     changed = [*update.values(), *create]
@@ -1063,6 +1071,27 @@ def availability_exceptions_save(
         )
         if other is not None:
             raise _exception_overlap_error(other)
+    return [*kept, *changed]
+
+
+@transaction.atomic
+def availability_exceptions_save(
+    *,
+    role_id: int,
+    create: Sequence[AvailabilityExceptionSpec] = (),
+    update: Mapping[int, AvailabilityExceptionSpec] | None = None,
+    delete: Collection[int] = (),
+    actor_id: int | None = None,
+) -> list[AvailabilityException]:
+    """Change several exceptions of one role at once, checking overlaps on the result.
+
+    Returns the updated exceptions (in `update`'s order) then the created ones.
+    """
+    update = dict(update or {})
+    role = _role_locked(role_id)
+    existing = {exception.pk: exception for exception in role.exceptions.all()}
+    changed = [*update.values(), *create]
+    _exceptions_after_change(existing=existing, create=create, update=update, delete=delete)
     AvailabilityException.objects.filter(pk__in=delete).delete()
     saved = []
     for pk, spec in update.items():
@@ -1195,3 +1224,27 @@ def staff_unassign_location(*, user_id: int, location_id: int) -> None:
     deleted, _ = StaffAssignment.objects.filter(user_id=user_id, location_id=location_id).delete()
     if deleted:
         emit(StaffAssignmentChanged(user_id=user_id, location_id=location_id, assigned=False))
+
+
+def availability_change_check(
+    *, role_id: int, change: AvailabilityChange
+) -> tuple[list[AvailabilityRuleSpec], list[AvailabilityExceptionSpec]]:
+    """The role's rules and exceptions as they would be after `change`, checked exactly as
+    availability_rules_save / availability_exceptions_save check it; writes nothing (two
+    queries). Raises ValidationFailed, AvailabilityOverlap or ProviderNotFound."""
+    rules = _rules_after_change(
+        existing={rule.pk: rule for rule in AvailabilityRule.objects.filter(role_id=role_id)},
+        create=change.rule_create,
+        update=dict(change.rule_update),
+        delete=change.rule_delete,
+    )
+    exceptions = _exceptions_after_change(
+        existing={
+            exception.pk: exception
+            for exception in AvailabilityException.objects.filter(role_id=role_id)
+        },
+        create=change.exception_create,
+        update=dict(change.exception_update),
+        delete=change.exception_delete,
+    )
+    return rules, exceptions

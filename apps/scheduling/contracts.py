@@ -7,6 +7,7 @@ import datetime as dt
 import enum
 
 from apps.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from apps.patients.contracts import PatientSummary
 from apps.providers.contracts import AppointmentTypeInfo, LocationInfo, PractitionerInfo
 
 
@@ -270,3 +271,26 @@ class AppointmentImport:
     channel: BookingChannel
     booked_at: dt.datetime
     slot_id: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class AllergyReviewItem:
+    """A booking flagged because its type may expose the patient to a recorded allergy.
+
+    `patient` is None only if the record has gone; `substances` are what the type's triggers
+    reach among the patient's current allergies now (empty if they were refuted since).
+    """
+
+    appointment: AppointmentDetail
+    patient: PatientSummary | None
+    substances: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class SlotPreview:
+    """A slot that availability would produce: start and end in UTC, `timezone` the location's."""
+
+    start: dt.datetime
+    end: dt.datetime
+    capacity: int
+    timezone: str

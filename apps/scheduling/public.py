@@ -5,14 +5,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from apps.allergies import public as allergies
 from apps.core.errors import ValidationFailed
+from apps.patients import public as patients
 from apps.providers import public as providers
-from apps.providers.contracts import OnlineBookableOffer, ProviderNotFound
+from apps.providers.contracts import AvailabilityChange, OnlineBookableOffer, ProviderNotFound
 from apps.scheduling import selectors, services
 from apps.scheduling.contracts import (
+    AllergyReviewItem,
     AllergyWarning,
     AppointmentDetail,
     AppointmentImport,
@@ -24,11 +28,13 @@ from apps.scheduling.contracts import (
     PatientBooking,
     ProviderAvailability,
     SlotInfo,
+    SlotPreview,
     WaitlistEntryDetail,
     WaitlistEntryNotFound,
     WaitlistStatus,
 )
 from apps.scheduling.models import Appointment, Slot, WaitlistEntry
+from apps.scheduling.slots import slot_specs
 
 
 def _appointment_info(appointment: Appointment) -> AppointmentInfo:
@@ -559,3 +565,64 @@ def waitlist_accept(*, entry_id: int, patient_id: int, by_id: int | None) -> App
     """The offered patient takes the held place; the answer is the new appointment."""
     appointment = services.waitlist_accept(entry_id=entry_id, patient_id=patient_id, by_id=by_id)
     return _detail_of(appointment.id)
+
+
+# --- staff review queues and schedule previews ----------------------------------------------
+
+
+def allergy_reviews(*, location_ids: Iterable[int]) -> list[AllergyReviewItem]:
+    """Bookings at these locations flagged for an allergy review (cleared by
+    appointment_clear_allergy_review), soonest first, with their patients and the substances
+    the type's triggers reach. Four queries whatever their number."""
+    appointments = list(selectors.allergy_review_appointments(location_ids=location_ids))
+    if not appointments:
+        return []
+    kinds = {
+        kind.id: kind
+        for kind in providers.appointment_types(
+            ids={appointment.appointment_type_id for appointment in appointments}
+        )
+    }
+    triggered = allergies.triggered_allergies_many(
+        triggers={
+            appointment.id: (
+                appointment.patient_id,
+                kinds[appointment.appointment_type_id].allergen_triggers,
+            )
+            for appointment in appointments
+        }
+    )
+    summaries = patients.patient_summaries(
+        patient_ids={appointment.patient_id for appointment in appointments}
+    )
+    return [
+        AllergyReviewItem(
+            appointment=_appointment_detail(appointment),
+            patient=summaries.get(appointment.patient_id),
+            substances=tuple(found.substance_display for found in triggered[appointment.id]),
+        )
+        for appointment in appointments
+    ]
+
+
+def care_related_patient_ids(*, user_id: int, patient_ids: Iterable[int]) -> set[int]:
+    """The subset of `patient_ids` related to the user by an appointment at one of their
+    locations within 24 months back / 12 ahead (as has_care_relationship), in one query."""
+    return selectors.care_related_patient_ids(user_id=user_id, patient_ids=patient_ids)
+
+
+def slot_preview(
+    *, role_id: int, change: AvailabilityChange, date_from: dt.date, date_to: dt.date
+) -> list[SlotPreview]:
+    """The slots the role's availability would produce on the local dates [date_from, date_to]
+    once `change` is saved, without saving anything: the same expansion and DST handling as
+    slot generation. Raises as saving the change would (ValidationFailed, AvailabilityOverlap,
+    ProviderNotFound). Four queries."""
+    role = providers.practitioner_role_get(role_id=role_id)
+    windows = providers.availability_preview(
+        role_id=role_id, change=change, date_from=date_from, date_to=date_to
+    )
+    return [
+        SlotPreview(start=spec.start, end=spec.end, capacity=spec.capacity, timezone=role.timezone)
+        for spec in slot_specs(windows, ZoneInfo(role.timezone))
+    ]

@@ -236,3 +236,34 @@ def has_care_relationship(*, user_id: int, patient_id: int, now: dt.datetime | N
         .exclude(status=AppointmentStatus.ENTERED_IN_ERROR)
         .exists()
     )
+
+
+def allergy_review_appointments(*, location_ids: Iterable[int]) -> QuerySet[Appointment]:
+    """Flagged active bookings at these locations, soonest first, with their names."""
+    return (
+        appointments_awaiting_allergy_review()
+        .filter(location_id__in=list(location_ids))
+        .select_related("practitioner", "location", "appointment_type")
+    )
+
+
+def care_related_patient_ids(
+    *, user_id: int, patient_ids: Iterable[int], now: dt.datetime | None = None
+) -> set[int]:
+    """Those of `patient_ids` the user has a care relationship with (see has_care_relationship),
+    in one query: the user's locations are joined, not looked up first."""
+    wanted = list(set(patient_ids))
+    if not wanted:
+        return set()
+    now = now or timezone.now()
+    return set(
+        Appointment.objects.filter(
+            patient_id__in=wanted,
+            location__staff__user_id=user_id,
+            start__gte=now - CARE_LOOKBACK,
+            start__lte=now + CARE_LOOKAHEAD,
+        )
+        .exclude(status=AppointmentStatus.ENTERED_IN_ERROR)
+        .values_list("patient_id", flat=True)
+        .distinct()
+    )

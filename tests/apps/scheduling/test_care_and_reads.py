@@ -87,3 +87,30 @@ def test_allergy_review_queue_lists_flagged_active_bookings(clinic):
     AppointmentFactory(slot=clinic.slot(hour=18), patient=PatientFactory())
 
     assert list(selectors.appointments_awaiting_allergy_review()) == [flagged]
+
+
+@pytest.mark.parametrize(
+    ("seen", "related"),
+    [((-729, "fulfilled"), True), ((-731, "fulfilled"), False), ((364, "booked"), True),
+     ((366, "booked"), False), ((5, "entered-in-error"), False)],
+)  # fmt: skip
+def test_care_related_patient_ids_keeps_the_related_subset_in_one_query(
+    clinic, patient, seen, related, django_assert_num_queries
+):
+    days, status = seen
+    # Given a patient seen at my location at some distance in time, and one never seen here
+    nurse = user_in_role(Role.CLINICIAN)
+    StaffAssignment.objects.create(user=nurse, location=clinic.location)
+    appointment = _seen_at(clinic, patient, timezone.now() + dt.timedelta(days=days))
+    Appointment.objects.filter(id=appointment.id).update(status=status)
+    stranger = PatientFactory()
+
+    # When I ask which of both I care for
+    with django_assert_num_queries(1):
+        found = public.care_related_patient_ids(
+            user_id=nurse.id, patient_ids=[patient.id, stranger.id]
+        )
+
+    # Then the answer agrees with has_care_relationship
+    assert found == ({patient.id} if related else set())
+    assert public.has_care_relationship(user_id=nurse.id, patient_id=patient.id) is related
