@@ -126,3 +126,18 @@ class RegistrationRefused(ValidationFailed):
     so the message itself names nothing that exists."""
 
     code = "registration_refused"
+
+
+@dataclasses.dataclass(frozen=True)
+class PatientRecord(PatientProfile):
+    """The whole record as staff see it on a chart: the profile, and whether it is active."""
+
+    active: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class IssuedInvitation:
+    """A portal invitation code as issued: shown to staff once, with the time it stops working."""
+
+    code: str
+    expires_at: dt.datetime

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from django.utils import timezone
 
 from apps.core.errors import ValidationFailed
+from apps.patients import public as patients
 from apps.providers import public as providers
 from apps.providers.contracts import OnlineBookableOffer, ProviderNotFound
 from apps.scheduling import selectors, services
@@ -193,12 +194,23 @@ def appointment_detail(*, appointment_id: int) -> AppointmentDetail:
 
 def has_care_relationship(*, user_id: int, patient_id: int) -> bool:
     """A staff user relates to a patient seen at one of their locations (24 months back to 12
-    ahead); the layers above enforce it before showing a patient."""
+    ahead), or registered by them in the last 30 days (ADR 0004); the layers above enforce it
+    before showing a patient."""
     return selectors.has_care_relationship(user_id=user_id, patient_id=patient_id)
 
 
 def care_patient_ids(*, user_id: int) -> list[int]:
-    return list(selectors.care_patient_ids(user_id=user_id))
+    seen = list(selectors.care_patient_ids(user_id=user_id))
+    registered = patients.patient_ids_registered_by(
+        user_id=user_id, since=timezone.now() - selectors.CARE_REGISTRATION_WINDOW
+    )
+    return seen + sorted(registered.difference(seen))
+
+
+def care_related_patient_ids(*, user_id: int, patient_ids: Iterable[int]) -> set[int]:
+    """Those of `patient_ids` in the user's care relationship, in a constant number of queries:
+    filter a search's results without passing the user's whole panel around."""
+    return selectors.care_related_patient_ids(user_id=user_id, patient_ids=patient_ids)
 
 
 def appointments_bulk_import(*, rows: Sequence[AppointmentImport]) -> int:
