@@ -474,6 +474,9 @@ def test_a_duplicate_allergy_is_refused_with_the_services_message(staff_client, 
     )
 
     assert response.status_code == 400
+    page = response.content.decode()
+    assert "The patient already has an active entry for this substance." in page
+    assert "Substance from the catalogue: already recorded and active for this patient" in page
     assert AllergyIntolerance.objects.filter(patient=patient).count() == 1
 
 
