@@ -138,3 +138,18 @@ class PendingRegistration:
     birth_date: dt.date
     email: str
     registered_at: dt.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class PatientRecord(PatientProfile):
+    """The whole record as staff see it on a chart: the profile, and whether it is active."""
+
+    active: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class IssuedInvitation:
+    """A portal invitation code as issued: shown to staff once, with the time it stops working."""
+
+    code: str
+    expires_at: dt.datetime

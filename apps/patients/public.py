@@ -8,8 +8,10 @@ from collections.abc import Iterable, Sequence
 from apps.patients import selectors, services
 from apps.patients.contracts import (
     AdministrativeGender,
+    IssuedInvitation,
     PatientData,
     PatientProfile,
+    PatientRecord,
     PatientSummary,
     PendingRegistration,
     RegistrationSource,
@@ -217,3 +219,32 @@ def registrations_pending(*, limit: int = 200) -> list[PendingRegistration]:
     """Self-registrations waiting for staff review (patient_approve_registration), oldest
     first, at most `limit`, in one query."""
     return selectors.registrations_pending(limit=limit)
+
+
+def patient_record_get(*, patient_id: int) -> PatientRecord:
+    """The whole record for staff (demographics, contacts, consent), active or not; raises
+    PatientNotFound. Callers check the care relationship first."""
+    return selectors.patient_record(patient_id=patient_id)
+
+
+def patient_ids_registered_by(
+    *, user_id: int, since: dt.datetime, patient_ids: Iterable[int] | None = None
+) -> set[int]:
+    """Ids of the patients `user_id` registered (as staff, not by import) at or after `since`,
+    limited to `patient_ids` when given (one query)."""
+    return selectors.patient_ids_registered_by(
+        user_id=user_id, since=since, patient_ids=patient_ids
+    )
+
+
+def invitation_issue_with_expiry(
+    *,
+    patient_id: int,
+    issued_by_id: int | None,
+    valid_for: dt.timedelta = dt.timedelta(days=7),
+) -> IssuedInvitation:
+    """As invitation_issue, with the time the code expires, for staff to tell the patient."""
+    invitation, code = services.invitation_issue(
+        patient_id=patient_id, issued_by_id=issued_by_id, valid_for=valid_for
+    )
+    return IssuedInvitation(code=code, expires_at=invitation.expires_at)

@@ -15,8 +15,10 @@ from apps.patients.contracts import (
     AdministrativeGender,
     PatientNotFound,
     PatientProfile,
+    PatientRecord,
     PatientSummary,
     PendingRegistration,
+    RegistrationSource,
     ReviewStatus,
 )
 from apps.patients.models import Patient
@@ -214,3 +216,38 @@ def registrations_pending(*, limit: int) -> list[PendingRegistration]:
         )
         for row in rows
     ]
+
+
+_RECORD_FIELDS = tuple(field.name for field in dataclasses.fields(PatientRecord))
+
+
+def patient_record(*, patient_id: int) -> PatientRecord:
+    """The whole record, active or not, in one query; raises PatientNotFound."""
+    values = Patient.objects.filter(pk=patient_id).values(*_RECORD_FIELDS).first()
+    if values is None:
+        raise PatientNotFound(f"There is no patient {patient_id}.")
+    return PatientRecord(
+        **{
+            **values,
+            "gender": AdministrativeGender(values["gender"]),
+            "review_status": ReviewStatus(values["review_status"]),
+        }
+    )
+
+
+def patient_ids_registered_by(
+    *, user_id: int, since: dt.datetime, patient_ids: Iterable[int] | None = None
+) -> set[int]:
+    """Patients `user_id` registered one by one at or after `since` (of `patient_ids`, if given);
+    one query. Bulk imports do not count: an importer is not caring for every imported patient."""
+    queryset = Patient.objects.filter(
+        created_by_id=user_id,
+        created_at__gte=since,
+        registration_source=RegistrationSource.STAFF,
+    )
+    if patient_ids is not None:
+        ids = list(set(patient_ids))
+        if not ids:
+            return set()
+        queryset = queryset.filter(id__in=ids)
+    return set(queryset.values_list("id", flat=True))

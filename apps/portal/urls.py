@@ -1,12 +1,13 @@
 """The staff portal's URLs, mounted at /staff/: each area's views module lists its own."""
 
-from apps.portal.views import auth, reviews, schedules, today
+from apps.portal.views import auth, patients, reviews, schedules, today
 
 app_name = "portal"
 
 urlpatterns = [
     *auth.urlpatterns,
     *today.urlpatterns,
+    *patients.urlpatterns,
     *reviews.urlpatterns,
     *schedules.urlpatterns,
 ]

@@ -199,12 +199,23 @@ def appointment_detail(*, appointment_id: int) -> AppointmentDetail:
 
 def has_care_relationship(*, user_id: int, patient_id: int) -> bool:
     """A staff user relates to a patient seen at one of their locations (24 months back to 12
-    ahead); the layers above enforce it before showing a patient."""
+    ahead), or registered by them in the last 30 days (ADR 0004); the layers above enforce it
+    before showing a patient."""
     return selectors.has_care_relationship(user_id=user_id, patient_id=patient_id)
 
 
 def care_patient_ids(*, user_id: int) -> list[int]:
-    return list(selectors.care_patient_ids(user_id=user_id))
+    seen = list(selectors.care_patient_ids(user_id=user_id))
+    registered = patients.patient_ids_registered_by(
+        user_id=user_id, since=timezone.now() - selectors.CARE_REGISTRATION_WINDOW
+    )
+    return seen + sorted(registered.difference(seen))
+
+
+def care_related_patient_ids(*, user_id: int, patient_ids: Iterable[int]) -> set[int]:
+    """Those of `patient_ids` in the user's care relationship, in a constant number of queries:
+    filter a search's results without passing the user's whole panel around."""
+    return selectors.care_related_patient_ids(user_id=user_id, patient_ids=patient_ids)
 
 
 def appointments_bulk_import(*, rows: Sequence[AppointmentImport]) -> int:
@@ -603,12 +614,6 @@ def allergy_reviews(*, location_ids: Iterable[int]) -> list[AllergyReviewItem]:
         )
         for appointment in appointments
     ]
-
-
-def care_related_patient_ids(*, user_id: int, patient_ids: Iterable[int]) -> set[int]:
-    """The subset of `patient_ids` related to the user by an appointment at one of their
-    locations within 24 months back / 12 ahead (as has_care_relationship), in one query."""
-    return selectors.care_related_patient_ids(user_id=user_id, patient_ids=patient_ids)
 
 
 def slot_preview(

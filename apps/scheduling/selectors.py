@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from apps.patients import public as patients
 from apps.providers import public as providers
 from apps.providers.contracts import AppointmentTypeInfo, OnlineBookableOffer
 from apps.scheduling.contracts import (
@@ -21,6 +22,8 @@ from apps.scheduling.models import Appointment, Slot, WaitlistEntry
 
 CARE_LOOKBACK = dt.timedelta(days=730)  # 24 months
 CARE_LOOKAHEAD = dt.timedelta(days=365)  # 12 months
+# A patient the user registered counts for this long, so a walk-in can be booked (ADR 0004).
+CARE_REGISTRATION_WINDOW = dt.timedelta(days=30)
 
 
 def slot_list_available(
@@ -235,6 +238,35 @@ def has_care_relationship(*, user_id: int, patient_id: int, now: dt.datetime | N
         )
         .exclude(status=AppointmentStatus.ENTERED_IN_ERROR)
         .exists()
+    ) or bool(
+        patients.patient_ids_registered_by(
+            user_id=user_id, since=now - CARE_REGISTRATION_WINDOW, patient_ids=[patient_id]
+        )
+    )
+
+
+def care_related_patient_ids(
+    *, user_id: int, patient_ids: Iterable[int], now: dt.datetime | None = None
+) -> set[int]:
+    """Those of `patient_ids` the user has a care relationship with (see has_care_relationship):
+    three queries (the user's locations, appointments, registrations), whatever their number."""
+    ids = list(set(patient_ids))
+    if not ids:
+        return set()
+    now = now or timezone.now()
+    seen = set(
+        Appointment.objects.filter(
+            patient_id__in=ids,
+            location_id__in=providers.location_ids_for_user(user_id=user_id),
+            start__gte=now - CARE_LOOKBACK,
+            start__lte=now + CARE_LOOKAHEAD,
+        )
+        .exclude(status=AppointmentStatus.ENTERED_IN_ERROR)
+        .values_list("patient_id", flat=True)
+        .distinct()
+    )
+    return seen | patients.patient_ids_registered_by(
+        user_id=user_id, since=now - CARE_REGISTRATION_WINDOW, patient_ids=ids
     )
 
 
@@ -244,26 +276,4 @@ def allergy_review_appointments(*, location_ids: Iterable[int]) -> QuerySet[Appo
         appointments_awaiting_allergy_review()
         .filter(location_id__in=list(location_ids))
         .select_related("practitioner", "location", "appointment_type")
-    )
-
-
-def care_related_patient_ids(
-    *, user_id: int, patient_ids: Iterable[int], now: dt.datetime | None = None
-) -> set[int]:
-    """Those of `patient_ids` the user has a care relationship with (see has_care_relationship),
-    in one query: the user's locations are joined, not looked up first."""
-    wanted = list(set(patient_ids))
-    if not wanted:
-        return set()
-    now = now or timezone.now()
-    return set(
-        Appointment.objects.filter(
-            patient_id__in=wanted,
-            location__staff__user_id=user_id,
-            start__gte=now - CARE_LOOKBACK,
-            start__lte=now + CARE_LOOKAHEAD,
-        )
-        .exclude(status=AppointmentStatus.ENTERED_IN_ERROR)
-        .values_list("patient_id", flat=True)
-        .distinct()
     )

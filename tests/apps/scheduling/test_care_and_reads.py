@@ -94,7 +94,7 @@ def test_allergy_review_queue_lists_flagged_active_bookings(clinic):
     [((-729, "fulfilled"), True), ((-731, "fulfilled"), False), ((364, "booked"), True),
      ((366, "booked"), False), ((5, "entered-in-error"), False)],
 )  # fmt: skip
-def test_care_related_patient_ids_keeps_the_related_subset_in_one_query(
+def test_care_related_patient_ids_keeps_the_related_subset_in_three_queries(
     clinic, patient, seen, related, django_assert_num_queries
 ):
     days, status = seen
@@ -105,8 +105,8 @@ def test_care_related_patient_ids_keeps_the_related_subset_in_one_query(
     Appointment.objects.filter(id=appointment.id).update(status=status)
     stranger = PatientFactory()
 
-    # When I ask which of both I care for
-    with django_assert_num_queries(1):
+    # When I ask which of both I care for (my locations, appointments there, my registrations)
+    with django_assert_num_queries(3):
         found = public.care_related_patient_ids(
             user_id=nurse.id, patient_ids=[patient.id, stranger.id]
         )
