@@ -270,3 +270,15 @@ class AppointmentImport:
     channel: BookingChannel
     booked_at: dt.datetime
     slot_id: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class SlotOption(SlotInfo):
+    """A free slot staff can book for one appointment type, with the names shown beside it."""
+
+    practitioner_name: str
+    location_name: str
+
+
+class SlotNotFound(NotFound):
+    code = "slot_not_found"
