@@ -1,10 +1,11 @@
 """The staff portal's URLs, mounted at /staff/: each area's views module lists its own."""
 
-from apps.portal.views import auth, today
+from apps.portal.views import auth, booking, today
 
 app_name = "portal"
 
 urlpatterns = [
     *auth.urlpatterns,
+    *booking.urlpatterns,  # before today: its appointments/<id>/<action>/ would catch reschedule
     *today.urlpatterns,
 ]
