@@ -294,3 +294,15 @@ class SlotPreview:
     end: dt.datetime
     capacity: int
     timezone: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SlotOption(SlotInfo):
+    """A free slot staff can book for one appointment type, with the names shown beside it."""
+
+    practitioner_name: str
+    location_name: str
+
+
+class SlotNotFound(NotFound):
+    code = "slot_not_found"

@@ -28,6 +28,8 @@ from apps.scheduling.contracts import (
     PatientBooking,
     ProviderAvailability,
     SlotInfo,
+    SlotNotFound,
+    SlotOption,
     SlotPreview,
     WaitlistEntryDetail,
     WaitlistEntryNotFound,
@@ -631,3 +633,86 @@ def slot_preview(
         SlotPreview(start=spec.start, end=spec.end, capacity=spec.capacity, timezone=role.timezone)
         for spec in slot_specs(windows, ZoneInfo(role.timezone))
     ]
+
+
+# --- staff booking and the waitlist board ---------------------------------------------------
+
+
+def staff_bookable_slots(
+    *,
+    appointment_type_id: int,
+    start: dt.datetime,
+    end: dt.datetime,
+    practitioner_ids: Iterable[int] | None = None,
+    location_ids: Iterable[int] | None = None,
+    limit: int = 500,
+) -> list[SlotOption]:
+    """Free slots in [start, end) where staff can book this type, soonest first, with names.
+
+    A slot qualifies when an active role offering the type holds it and it is long enough for
+    the type with its buffers. Five queries whatever the number of slots.
+    """
+    kind = providers.appointment_type_get(appointment_type_id=appointment_type_id)
+    role_ids = [
+        role.id
+        for role in providers.practitioner_roles_active()
+        if appointment_type_id in role.appointment_type_ids
+    ]
+    slots = list(
+        selectors.slot_list_for_roles(
+            role_ids=role_ids,
+            kind=kind,
+            start=start,
+            end=end,
+            practitioner_ids=practitioner_ids,
+            location_ids=location_ids,
+            limit=limit,
+        )
+    )
+    names = providers.practitioner_display_names(ids={slot.practitioner_id for slot in slots})
+    places = providers.locations_by_ids(ids={slot.location_id for slot in slots})
+    return [
+        SlotOption(
+            **dataclasses.asdict(_slot_info(slot)),
+            practitioner_name=names.get(slot.practitioner_id, ""),
+            location_name=places[slot.location_id].name if slot.location_id in places else "",
+        )
+        for slot in slots
+    ]
+
+
+def slot_option(*, slot_id: int) -> SlotOption:
+    """One slot, whatever its state, with its names (three queries); raises SlotNotFound."""
+    slot = selectors.slot_get(slot_id=slot_id)
+    if slot is None:
+        raise SlotNotFound("No such slot.")
+    names = providers.practitioner_display_names(ids=[slot.practitioner_id])
+    places = providers.locations_by_ids(ids=[slot.location_id])
+    return SlotOption(
+        **dataclasses.asdict(_slot_info(slot)),
+        practitioner_name=names.get(slot.practitioner_id, ""),
+        location_name=places[slot.location_id].name if slot.location_id in places else "",
+    )
+
+
+def waitlist_board(*, location_ids: Iterable[int]) -> list[WaitlistEntryDetail]:
+    """Open entries (waiting or offered) at these locations or at any location, oldest first,
+    in one query."""
+    return [
+        _waitlist_detail(entry)
+        for entry in selectors.waitlist_open_entries(location_ids=location_ids)
+    ]
+
+
+def waitlist_entry(*, entry_id: int) -> WaitlistEntryDetail:
+    """Any patient's entry (staff views check its location first); raises WaitlistEntryNotFound."""
+    entry = selectors.waitlist_entry_by_id(entry_id=entry_id)
+    if entry is None:
+        raise WaitlistEntryNotFound("No such waitlist entry.")
+    return _waitlist_detail(entry)
+
+
+def waitlist_cancel_by_staff(*, entry_id: int, by_id: int) -> WaitlistEntryDetail:
+    """Staff remove an open entry; a held place goes to the next waiting patient."""
+    entry = services.waitlist_cancel_by_staff(entry_id=entry_id, by_id=by_id)
+    return _waitlist_detail_of(entry.id, entry.patient_id)

@@ -277,3 +277,55 @@ def allergy_review_appointments(*, location_ids: Iterable[int]) -> QuerySet[Appo
         .filter(location_id__in=list(location_ids))
         .select_related("practitioner", "location", "appointment_type")
     )
+
+
+def slot_list_for_roles(
+    *,
+    role_ids: Iterable[int],
+    kind: AppointmentTypeInfo,
+    start: dt.datetime,
+    end: dt.datetime,
+    practitioner_ids: Iterable[int] | None = None,
+    location_ids: Iterable[int] | None = None,
+    limit: int = 500,
+) -> QuerySet[Slot]:
+    """Free slots with room left in [start, end) of these roles, long enough for `kind` with its
+    buffers, soonest first. Staff book by phone or at the desk, so no online notice or horizon."""
+    slots = Slot.objects.filter(
+        practitioner_role_id__in=list(role_ids),
+        status=SlotStatus.FREE,
+        start__gte=max(start, timezone.now()),
+        start__lt=end,
+        booked_count__lt=F("capacity"),
+        end__gte=F("start") + _minutes_needed(kind),
+    )
+    if practitioner_ids is not None:
+        slots = slots.filter(practitioner_id__in=list(practitioner_ids))
+    if location_ids is not None:
+        slots = slots.filter(location_id__in=list(location_ids))
+    return slots.order_by("start", "id")[:limit]
+
+
+def waitlist_open_entries(*, location_ids: Iterable[int]) -> QuerySet[WaitlistEntry]:
+    """Open entries (waiting or offered) at these locations or at any location, oldest first."""
+    return (
+        WaitlistEntry.objects.filter(
+            Q(location_id__isnull=True) | Q(location_id__in=list(location_ids)),
+            status__in=[WaitlistStatus.WAITING, WaitlistStatus.OFFERED],
+        )
+        .select_related("appointment_type", "practitioner", "specialty", "location", "offered_slot")
+        .order_by("created_at", "id")
+    )
+
+
+def waitlist_entry_by_id(*, entry_id: int) -> WaitlistEntry | None:
+    """Any patient's entry (staff views check its location first)."""
+    return (
+        WaitlistEntry.objects.filter(id=entry_id)
+        .select_related("appointment_type", "practitioner", "specialty", "location", "offered_slot")
+        .first()
+    )
+
+
+def slot_get(*, slot_id: int) -> Slot | None:
+    return Slot.objects.filter(id=slot_id).first()

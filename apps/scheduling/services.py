@@ -765,6 +765,16 @@ def waitlist_leave(*, entry_id: int, patient_id: int | None = None) -> WaitlistE
     return entry
 
 
+@transaction.atomic
+def waitlist_cancel_by_staff(*, entry_id: int, by_id: int) -> WaitlistEntry:
+    """Staff take an open entry off the waitlist (the patient asked by phone, say); a held place
+    goes to the next waiting patient, and who removed the entry is recorded."""
+    entry = waitlist_leave(entry_id=entry_id)
+    entry.updated_by_id = by_id
+    entry.save(update_fields=["updated_by"])
+    return entry
+
+
 def _offer_freed_slot(slot_id: int) -> WaitlistEntry | None:
     """Offer a place that just freed to the first matching waiting patient, holding it."""
     slot = Slot.objects.select_for_update().get(id=slot_id)
