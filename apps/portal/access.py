@@ -13,12 +13,15 @@ import functools
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
 from apps.accounts import public as accounts
 from apps.accounts.contracts import Role
+from apps.providers import public as providers
+from apps.scheduling import public as scheduling
+from apps.scheduling.contracts import AppointmentDetail, AppointmentNotFound
 
 
 class Permission(enum.StrEnum):
@@ -127,3 +130,49 @@ def staff_view(
         return guarded
 
     return decorate
+
+
+# --- whose patients and appointments a staff member may touch ---------------------------------
+
+CARE_RULE = (
+    "Staff may open a patient seen at one of their locations in the last 24 months or booked "
+    "there in the next 12, or one they registered themselves in the last 30 days."
+)
+
+
+def in_care(request: HttpRequest, patient_id: int) -> bool:
+    """Checked before anything of the patient is read: an unknown id and a patient in someone
+    else's care get the same answer, so ids cannot be probed."""
+    return scheduling.has_care_relationship(user_id=request.staff.user_id, patient_id=patient_id)
+
+
+def outside_care(request: HttpRequest, *, action: str) -> HttpResponse:
+    return forbidden(
+        request,
+        action=action,
+        allowed="staff caring for the patient",
+        reason=f"You have no care relationship with this patient. {CARE_RULE}",
+    )
+
+
+def my_location_ids(request: HttpRequest) -> list[int]:
+    return providers.location_ids_for_user(user_id=request.staff.user_id)
+
+
+def appointment_at_my_location(
+    request: HttpRequest, appointment_id: int, *, action: str
+) -> tuple[AppointmentDetail | None, HttpResponse | None]:
+    """The appointment if it is at one of the user's locations, else the forbidden page to
+    answer with; an unknown id is a 404."""
+    try:
+        appointment = scheduling.appointment_detail(appointment_id=appointment_id)
+    except AppointmentNotFound as exc:
+        raise Http404("No such appointment.") from exc
+    if appointment.location_id not in my_location_ids(request):
+        return None, forbidden(
+            request,
+            action=action,
+            allowed="staff who work at the appointment's location",
+            reason="This appointment is at a location you are not assigned to.",
+        )
+    return appointment, None

@@ -21,7 +21,15 @@ from django.views.decorators.http import require_POST
 from apps.core.errors import ApplicationError
 from apps.patients import public as patients
 from apps.patients.contracts import PatientSummary
-from apps.portal.access import Permission, forbidden, staff_view
+from apps.portal.access import (
+    Permission,
+    appointment_at_my_location,
+    forbidden,
+    in_care,
+    my_location_ids,
+    outside_care,
+    staff_view,
+)
 from apps.providers import public as providers
 from apps.providers.contracts import (
     AppointmentTypeInfo,
@@ -35,7 +43,6 @@ from apps.scheduling.contracts import (
     AllergyAcknowledgementRequired,
     AllergyWarning,
     AppointmentDetail,
-    AppointmentNotFound,
     BookingChannel,
     IdempotencyMismatch,
     PatientOverlap,
@@ -253,10 +260,6 @@ def _free_slots(
     return _slot_days(slots, first_day)
 
 
-def _my_locations(request: HttpRequest) -> list[int]:
-    return providers.location_ids_for_user(user_id=request.staff.user_id)
-
-
 def _local_today(catalogue: Catalogue, location_ids: list[int]) -> dt.date:
     zones = [loc.timezone for loc in catalogue.locations if loc.id in location_ids]
     return timezone.now().astimezone(ZoneInfo(zones[0] if zones else "UTC")).date()
@@ -280,19 +283,9 @@ def _patient_by_mrn(mrn: str) -> PatientSummary | None:
     )
 
 
-def _not_in_care(request: HttpRequest) -> HttpResponse:
-    return forbidden(
-        request,
-        action="book for this patient",
-        allowed="staff with a care relationship to the patient",
-        reason="This patient has no appointment at your locations within the last 24 months "
-        "or the next 12.",
-    )
-
-
 def _patient_in_care(request: HttpRequest, patient_id: int) -> PatientSummary | None:
     """The patient, if the user may see them (two queries); None means forbidden."""
-    if not scheduling.has_care_relationship(user_id=request.staff.user_id, patient_id=patient_id):
+    if not in_care(request, patient_id):
         return None
     return patients.patient_summaries(patient_ids=[patient_id]).get(patient_id)
 
@@ -310,7 +303,7 @@ def _resolve_patient(
         patient_id = found.id
     patient = _patient_in_care(request, patient_id)
     if patient is None:
-        return None, _not_in_care(request)
+        return None, outside_care(request, action="book for this patient")
     return patient, None
 
 
@@ -327,12 +320,12 @@ def _finder_page(
 ) -> HttpResponse:
     """The slot finder; with a search, the free slots by day in one booking form."""
     catalogue = Catalogue.load()
-    mine = _my_locations(request)
+    mine = my_location_ids(request)
     patient = None
     if data is not None and data.get("patient", "").isdigit():
         patient = _patient_in_care(request, int(data["patient"]))
         if patient is None:
-            return _not_in_care(request)
+            return outside_care(request, action="book for this patient")
     bound = data is not None and "appointment_type" in data
     form = FinderForm(
         data if bound else None,
@@ -455,7 +448,7 @@ def book(request: HttpRequest) -> HttpResponse:
     finder = QueryDict(data["finder"])
     patient = _patient_in_care(request, data["patient"])
     if patient is None:
-        return _not_in_care(request)
+        return outside_care(request, action="book for this patient")
     key = str(data["idempotency_key"] or uuid.uuid4())
     try:
         booking = scheduling.appointment_book(
@@ -503,23 +496,6 @@ def book(request: HttpRequest) -> HttpResponse:
 # --- rescheduling ---------------------------------------------------------------------------
 
 
-def _appointment_here(
-    request: HttpRequest, appointment_id: int
-) -> tuple[AppointmentDetail | None, HttpResponse | None]:
-    try:
-        appointment = scheduling.appointment_detail(appointment_id=appointment_id)
-    except AppointmentNotFound as exc:
-        raise Http404("No such appointment.") from exc
-    if appointment.location_id not in _my_locations(request):
-        return None, forbidden(
-            request,
-            action="change appointments at this location",
-            allowed="staff who work at the appointment's location",
-            reason="This appointment is at a location you are not assigned to.",
-        )
-    return appointment, None
-
-
 def _reschedule_page(
     request: HttpRequest,
     appointment: AppointmentDetail,
@@ -545,7 +521,7 @@ def _reschedule_page(
             practitioner_id=form.cleaned_data["practitioner"],
             specialty_code=form.cleaned_data["specialty"],
             location_ids=_searched_location_ids(
-                form.cleaned_data["location"], _my_locations(request)
+                form.cleaned_data["location"], my_location_ids(request)
             ),
         )
     patient = patients.patient_summaries(patient_ids=[appointment.patient_id]).get(
@@ -574,7 +550,9 @@ def _reschedule_page(
 
 @staff_view(Permission.BOOK)
 def reschedule(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    appointment, refused = _appointment_here(request, appointment_id)
+    appointment, refused = appointment_at_my_location(
+        request, appointment_id, action="change appointments at this location"
+    )
     if refused:
         return refused
     if request.method != "POST":
@@ -679,7 +657,7 @@ def _waitlist_rows(
 def _waitlist_page(
     request: HttpRequest, form: WaitlistForm | None, catalogue: Catalogue, *, status: int = 200
 ) -> HttpResponse:
-    mine = _my_locations(request)
+    mine = my_location_ids(request)
     zones = [loc.timezone for loc in catalogue.locations if loc.id in mine]
     rows = _waitlist_rows(
         scheduling.waitlist_board(location_ids=mine), mine, zones[0] if zones else "UTC"
@@ -747,7 +725,7 @@ def waitlist_remove(request: HttpRequest, entry_id: int) -> HttpResponse:
         entry = scheduling.waitlist_entry(entry_id=entry_id)
     except WaitlistEntryNotFound as exc:
         raise Http404("No such waitlist entry.") from exc
-    if entry.location_id is not None and entry.location_id not in _my_locations(request):
+    if entry.location_id is not None and entry.location_id not in my_location_ids(request):
         return forbidden(
             request,
             action="change the waitlist of this location",

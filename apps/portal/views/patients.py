@@ -31,7 +31,13 @@ from apps.allergies.contracts import (
 from apps.core.errors import ApplicationError
 from apps.patients import public as patients
 from apps.patients.contracts import PatientRecord, PatientSummary
-from apps.portal.access import Permission, forbidden, staff_view
+from apps.portal.access import (
+    CARE_RULE,
+    Permission,
+    in_care,
+    outside_care,
+    staff_view,
+)
 from apps.portal.forms_patients import (
     AllergyForm,
     PatientForm,
@@ -53,25 +59,6 @@ ALLERGY_ACTIONS = {
     "refute": ("Refute", allergies.allergy_refute),
     "entered-in-error": ("Entered in error", allergies.allergy_mark_entered_in_error),
 }
-CARE_RULE = (
-    "Staff may open a patient seen at one of their locations in the last 24 months or booked "
-    "there in the next 12, or one they registered themselves in the last 30 days."
-)
-
-
-def _not_in_care(request: HttpRequest) -> HttpResponse:
-    return forbidden(
-        request,
-        action="open this patient's record",
-        allowed="staff caring for the patient",
-        reason=f"You have no care relationship with this patient. {CARE_RULE}",
-    )
-
-
-def _in_care(request: HttpRequest, patient_id: int) -> bool:
-    # Checked before the record is read: an unknown id and a patient in someone else's care
-    # get the same answer, so ids cannot be probed.
-    return scheduling.has_care_relationship(user_id=request.staff.user_id, patient_id=patient_id)
 
 
 def _record(patient_id: int) -> PatientRecord:
@@ -151,8 +138,8 @@ def patient_new(request: HttpRequest) -> HttpResponse:
 
 @staff_view(Permission.BOOK)
 def patient_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
-    if not _in_care(request, patient_id):
-        return _not_in_care(request)
+    if not in_care(request, patient_id):
+        return outside_care(request, action="open this patient's record")
     record = _record(patient_id)
     initial = {name: getattr(record, name) for name in PatientForm.base_fields}
     form = PatientForm(request.POST or None, initial=initial)
@@ -256,8 +243,8 @@ def _appointments(patient_id: int, when: str) -> list[AppointmentRow]:
 
 @staff_view()
 def patient_chart(request: HttpRequest, patient_id: int) -> HttpResponse:
-    if not _in_care(request, patient_id):
-        return _not_in_care(request)
+    if not in_care(request, patient_id):
+        return outside_care(request, action="open this patient's record")
     record = _record(patient_id)
     return render(
         request,
@@ -296,8 +283,8 @@ def allergy_action(
 ) -> HttpResponse:
     if action not in ALLERGY_ACTIONS:
         raise Http404("No such action.")
-    if not _in_care(request, patient_id):
-        return _not_in_care(request)
+    if not in_care(request, patient_id):
+        return outside_care(request, action="open this patient's record")
     try:
         allergy = allergies.allergy_get(allergy_id=allergy_id)
     except AllergyNotFound as exc:
@@ -317,8 +304,8 @@ def allergy_action(
 @require_POST
 @staff_view(Permission.CHANGE_ALLERGIES)
 def no_known_allergies(request: HttpRequest, patient_id: int) -> HttpResponse:
-    if not _in_care(request, patient_id):
-        return _not_in_care(request)
+    if not in_care(request, patient_id):
+        return outside_care(request, action="open this patient's record")
     _record(patient_id)
     try:
         allergies.no_known_allergies_record(
@@ -335,8 +322,8 @@ def _optional(vocabulary: type, value: str) -> object:
 
 @staff_view(Permission.CHANGE_ALLERGIES)
 def allergy_new(request: HttpRequest, patient_id: int) -> HttpResponse:
-    if not _in_care(request, patient_id):
-        return _not_in_care(request)
+    if not in_care(request, patient_id):
+        return outside_care(request, action="open this patient's record")
     record = _record(patient_id)
     form = AllergyForm(request.POST or None, substances=allergies.substance_catalogue())
     if request.method == "POST" and form.is_valid():
@@ -379,8 +366,8 @@ def allergy_new(request: HttpRequest, patient_id: int) -> HttpResponse:
 @require_POST
 @staff_view(Permission.BOOK)
 def invitation_issue(request: HttpRequest, patient_id: int) -> HttpResponse:
-    if not _in_care(request, patient_id):
-        return _not_in_care(request)
+    if not in_care(request, patient_id):
+        return outside_care(request, action="open this patient's record")
     record = _record(patient_id)
     context: dict[str, object] = {"record": record}
     try:

@@ -18,10 +18,16 @@ from apps.allergies.contracts import AllergyInfo, AllergyNotFound
 from apps.core.errors import ApplicationError
 from apps.patients import public as patients
 from apps.patients.contracts import PatientSummary, PendingRegistration
-from apps.portal.access import Permission, forbidden, staff_view
-from apps.providers import public as providers
+from apps.portal.access import (
+    Permission,
+    appointment_at_my_location,
+    in_care,
+    my_location_ids,
+    outside_care,
+    staff_view,
+)
 from apps.scheduling import public as scheduling
-from apps.scheduling.contracts import AllergyReviewItem, AppointmentNotFound
+from apps.scheduling.contracts import AllergyReviewItem
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,7 +84,7 @@ def _allergy_rows(user_id: int) -> list[AllergyRow]:
 
 @staff_view()
 def reviews(request: HttpRequest) -> HttpResponse:
-    location_ids = providers.location_ids_for_user(user_id=request.staff.user_id)
+    location_ids = my_location_ids(request)
     return render(
         request,
         "portal/reviews/reviews.html",
@@ -137,16 +143,8 @@ def allergy_verify(request: HttpRequest, allergy_id: int, action: str) -> HttpRe
         allergy = allergies.allergy_get(allergy_id=allergy_id)
     except AllergyNotFound as exc:
         raise Http404("No such allergy entry.") from exc
-    if not scheduling.has_care_relationship(
-        user_id=request.staff.user_id, patient_id=allergy.patient_id
-    ):
-        return forbidden(
-            request,
-            action="verify this patient's allergies",
-            allowed="clinicians caring for the patient",
-            reason="The patient has no appointment at your locations in the last 24 months "
-            "or the next 12.",
-        )
+    if not in_care(request, allergy.patient_id):
+        return outside_care(request, action="verify this patient's allergies")
     service, message = ALLERGY_ACTIONS[action]
     error = ""
     try:
@@ -159,19 +157,11 @@ def allergy_verify(request: HttpRequest, allergy_id: int, action: str) -> HttpRe
 @require_POST
 @staff_view(Permission.CHANGE_ALLERGIES)
 def booking_reviewed(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    try:
-        appointment = scheduling.appointment_detail(appointment_id=appointment_id)
-    except AppointmentNotFound as exc:
-        raise Http404("No such appointment.") from exc
-    if appointment.location_id not in providers.location_ids_for_user(
-        user_id=request.staff.user_id
-    ):
-        return forbidden(
-            request,
-            action="review bookings at this location",
-            allowed="clinicians who work at the appointment's location",
-            reason="This appointment is at a location you are not assigned to.",
-        )
+    _, refused = appointment_at_my_location(
+        request, appointment_id, action="review bookings at this location"
+    )
+    if refused:
+        return refused
     error = ""
     try:
         scheduling.appointment_clear_allergy_review(

@@ -20,13 +20,17 @@ from apps.allergies.contracts import AllergyFlag
 from apps.core.errors import ApplicationError
 from apps.patients import public as patients
 from apps.patients.contracts import PatientSummary
-from apps.portal.access import Permission, forbidden, staff_view
+from apps.portal.access import (
+    Permission,
+    appointment_at_my_location,
+    my_location_ids,
+    staff_view,
+)
 from apps.providers import public as providers
 from apps.scheduling import public as scheduling
 from apps.scheduling.contracts import (
     TRANSITIONS,
     AppointmentDetail,
-    AppointmentNotFound,
     AppointmentStatus,
 )
 
@@ -101,9 +105,7 @@ def _day(request: HttpRequest, zone: str) -> dt.date:
 @staff_view()
 def today(request: HttpRequest) -> HttpResponse:
     locations = sorted(
-        providers.locations_by_ids(
-            ids=providers.location_ids_for_user(user_id=request.staff.user_id)
-        ).values(),
+        providers.locations_by_ids(ids=my_location_ids(request)).values(),
         key=lambda location: location.name,
     )
     day = _day(request, locations[0].timezone if locations else "UTC")
@@ -142,19 +144,11 @@ def _row_response(request: HttpRequest, appointment_id: int, error: str = "") ->
 def appointment_action(request: HttpRequest, appointment_id: int, action: str) -> HttpResponse:
     if action not in TRANSITION_OF:
         raise Http404("No such action.")
-    try:
-        appointment = scheduling.appointment_detail(appointment_id=appointment_id)
-    except AppointmentNotFound as exc:
-        raise Http404("No such appointment.") from exc
-    if appointment.location_id not in providers.location_ids_for_user(
-        user_id=request.staff.user_id
-    ):
-        return forbidden(
-            request,
-            action="change appointments at this location",
-            allowed="staff who work at the appointment's location",
-            reason="This appointment is at a location you are not assigned to.",
-        )
+    _, refused = appointment_at_my_location(
+        request, appointment_id, action="change appointments at this location"
+    )
+    if refused:
+        return refused
     error = ""
     try:
         if action == "cancel":

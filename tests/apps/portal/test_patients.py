@@ -189,7 +189,7 @@ def test_an_invalid_birth_date_is_named_and_nothing_is_registered(staff_client, 
     assert response.status_code == 400
     page = response.content.decode()
     assert f"Birth date: {rule}" in page
-    assert 'id="id_birth_date_errors"' in page
+    assert 'id="id_birth_date_error"' in page
     assert not Patient.objects.filter(family_name="Walker").exists()
 
 

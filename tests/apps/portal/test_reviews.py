@@ -192,7 +192,7 @@ def test_a_clinician_cannot_verify_an_allergy_outside_their_care(staff_client, r
     response = client.post(f"/staff/reviews/allergies/{allergy.id}/confirm/")
 
     assert response.status_code == 403
-    assert "no appointment at your locations" in response.content.decode()
+    assert "no care relationship with this patient" in response.content.decode()
     allergy.refresh_from_db()
     assert allergy.verification_status == "unconfirmed"
 

@@ -168,7 +168,7 @@ def test_an_invalid_rule_is_refused_beside_its_field(admin, role, field, value, 
 
     assert response.status_code == 400
     page = response.content.decode()
-    errors = re.search(rf'id="id_{field}_errors">(.*?)</ul>', page)
+    errors = re.search(rf'id="id_{field}_error">(.*?)</ul>', page)
     assert errors and message in errors.group(1)
     assert not AvailabilityRule.objects.exists()
 
@@ -185,7 +185,7 @@ def test_overlapping_hours_are_refused_by_the_service_at_preview(admin, role):
 
     # Then the service's refusal is shown beside the start time
     assert response.status_code == 400
-    errors = re.search(r'id="id_start_time_errors">(.*?)</ul>', response.content.decode())
+    errors = re.search(r'id="id_start_time_error">(.*?)</ul>', response.content.decode())
     assert errors and "Overlaps the Monday hours 09:00-12:00" in errors.group(1)
     assert AvailabilityRule.objects.count() == 1
 
@@ -256,7 +256,7 @@ def test_extra_hours_without_a_slot_length_are_refused_beside_the_field(admin, r
     )
 
     assert response.status_code == 400
-    errors = re.search(r'id="id_slot_minutes_errors">(.*?)</ul>', response.content.decode())
+    errors = re.search(r'id="id_slot_minutes_error">(.*?)</ul>', response.content.decode())
     assert errors and "whole number" in errors.group(1)
 
 
