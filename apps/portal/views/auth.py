@@ -49,6 +49,11 @@ def _with_next(route: str, request: HttpRequest) -> str:
 
 
 def sign_in(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST" and _signed_in_staff(request):
+        # Half-way through signing in (or done): go on from where they are.
+        if request.user.is_verified():
+            return HttpResponseRedirect(_next_url(request))
+        return HttpResponseRedirect(_with_next("portal:two-factor", request))
     form = SignInForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
