@@ -102,6 +102,8 @@ DATABASES["notifications"] = (
 )
 DATABASES["notifications"]["CONN_MAX_AGE"] = 60
 DATABASES["notifications"]["CONN_HEALTH_CHECKS"] = True
+# Its test database stands alone: a test may ask for it without the monolith's.
+DATABASES["notifications"]["TEST"] = {"DEPENDENCIES": []}
 DATABASE_ROUTERS = ["extracted.notifications.router.NotificationsRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
