@@ -187,6 +187,13 @@ def worker_environment(broker_url: str, output_dir: Path, **extra: str) -> dict[
     return environment
 
 
+WORKER_COMMAND = (
+    sys.executable, "-m", "celery", "-A", "healthportal", "worker", "-Q", "notifications",
+    "--pool", "solo", "--without-gossip", "--without-mingle", "--without-heartbeat",
+    "--loglevel", "WARNING",
+)  # fmt: skip
+
+
 @pytest.fixture
 def start_worker(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
     """Start `celery worker -Q notifications --pool solo` (one process, so SIGKILL takes the

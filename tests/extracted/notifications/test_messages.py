@@ -74,8 +74,11 @@ def test_a_booking_sends_a_confirmation_now_and_queues_reminders_48_and_2_hours_
     assert mail.stem == str(messages[("confirmation", "email")].id)
     assert parsed["To"] == "patient1@example.test"
     assert parsed["Subject"] == "Your appointment is booked"
-    text, html = (part.get_payload(decode=True).decode() for part in parsed.walk() if
-                  part.get_content_maintype() == "text")  # fmt: skip
+    text, html = (
+        part.get_payload(decode=True).decode()
+        for part in parsed.walk()
+        if part.get_content_maintype() == "text"
+    )
     assert "at 2:30 PM at Midtown Clinic (America/New_York time)" in text
     assert "<h1>Your appointment is booked</h1>" in html
     [sms] = sms_files(outbox_dir)
