@@ -194,6 +194,13 @@ WORKER_COMMAND = (
 )  # fmt: skip
 
 
+WORKER_COMMAND = (
+    sys.executable, "-m", "celery", "-A", "healthportal", "worker", "-Q", "notifications",
+    "--pool", "solo", "--without-gossip", "--without-mingle", "--without-heartbeat",
+    "--loglevel", "WARNING",
+)  # fmt: skip
+
+
 @pytest.fixture
 def start_worker(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
     """Start `celery worker -Q notifications --pool solo` (one process, so SIGKILL takes the
@@ -203,25 +210,7 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
     def start(broker_url: str, output_dir: Path, name: str = "w1") -> subprocess.Popen:
         log = (tmp_path / f"worker-{name}.log").open("w")
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "healthportal",
-                "worker",
-                "-Q",
-                "notifications",
-                "--pool",
-                "solo",
-                "-n",
-                f"{name}-{os.getpid()}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel",
-                "WARNING",
-            ],  # fmt: skip
+            [*WORKER_COMMAND, "-n", f"{name}-{os.getpid()}@%h"],
             cwd=PROJECT,
             env=worker_environment(broker_url, output_dir),
             stdout=log,
