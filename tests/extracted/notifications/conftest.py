@@ -194,13 +194,6 @@ WORKER_COMMAND = (
 )  # fmt: skip
 
 
-WORKER_COMMAND = (
-    sys.executable, "-m", "celery", "-A", "healthportal", "worker", "-Q", "notifications",
-    "--pool", "solo", "--without-gossip", "--without-mingle", "--without-heartbeat",
-    "--loglevel", "WARNING",
-)  # fmt: skip
-
-
 @pytest.fixture
 def start_worker(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
     """Start `celery worker -Q notifications --pool solo` (one process, so SIGKILL takes the
