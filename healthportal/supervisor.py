@@ -1,8 +1,9 @@
 """make run: one process that owns the embedded servers and runs web, worker and beat.
 
-It resolves the service URLs (starting embedded Postgres/Redis where none are given), migrates,
-loads the demo data once, starts the three processes with the URLs in their environment, and on
-Ctrl-C (or when one of them dies) stops them all and then the embedded servers.
+It resolves the service URLs (starting embedded Postgres/Redis where none are given), creates and
+migrates every database (manage.py migrate_all), loads the demo data once, starts the three
+processes with the URLs in their environment, and on Ctrl-C (or when one of them dies) stops them
+all and then the embedded servers.
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ def main() -> int:
         import django
 
         django.setup()
-        supervisor.manage("migrate", "--noinput")
+        supervisor.manage("migrate_all", "--noinput")
         supervisor.manage("seed_demo")
         if not supervisor.stopping:
             supervisor.start_all()

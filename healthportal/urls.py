@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("apps.allergies.api.urls")),
     path("", include("apps.providers.api.urls")),
     path("", include("apps.scheduling.api.urls")),
+    path("", include("extracted.notifications.api.urls")),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-v1:schema"), name="docs"),
@@ -25,6 +26,7 @@ api_v1 = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("staff/notifications/", include("extracted.notifications.urls")),
     path("staff/", include("apps.portal.urls")),
     path("health/live", LiveView.as_view(), name="health-live"),
     path("health/ready", ReadyView.as_view(), name="health-ready"),

@@ -46,7 +46,8 @@ def test_each_queue_has_a_worker_consuming_exactly_it(services):
 
 
 def test_commands_run_the_right_programs(services):
-    assert _command(services["migrate"]) == "python manage.py migrate --noinput"
+    # migrate_all creates the extracted services' databases, then migrates every alias.
+    assert _command(services["migrate"]) == "python manage.py migrate_all --noinput"
     assert _command(services["web"]).startswith("gunicorn healthportal.wsgi:application")
     assert _command(services["beat"]).startswith("celery -A healthportal beat")
 

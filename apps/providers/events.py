@@ -24,6 +24,11 @@ class PractitionerChanged(DomainEvent):
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class LocationChanged(DomainEvent):
+    """A location was created or changed: its display name, IANA time zone and state.
+
+    `name` was added for the notifications service's messages; adding a field keeps version 1.
+    """
+
     event_type = "providers.LocationChanged"
     version = 1
     aggregate_type = "providers.Location"
@@ -32,6 +37,7 @@ class LocationChanged(DomainEvent):
     location_id: int
     timezone: str
     active: bool
+    name: str = ""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -205,7 +205,10 @@ def location_validate(
 
 def _location_changed(location: Location) -> LocationChanged:
     return LocationChanged(
-        location_id=location.pk, timezone=location.timezone, active=location.active
+        location_id=location.pk,
+        timezone=location.timezone,
+        active=location.active,
+        name=location.name,
     )
 
 

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "apps.scheduling",
     "apps.portal",
     "apps.demo",
+    # Extracted services: own database alias, own queue, fed by events (docs/adr/0006).
+    "extracted.notifications",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +94,17 @@ TEMPLATES = [
 DATABASES = {"default": env.db_url("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = 60
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The notifications service's own database: by default beside the monolith's on the same server.
+DATABASES["notifications"] = (
+    env.db_url("NOTIFICATIONS_DATABASE_URL")
+    if env("NOTIFICATIONS_DATABASE_URL", default="")
+    else {**DATABASES["default"], "NAME": f"{DATABASES['default']['NAME']}_notifications"}
+)
+DATABASES["notifications"]["CONN_MAX_AGE"] = 60
+DATABASES["notifications"]["CONN_HEALTH_CHECKS"] = True
+# Its test database stands alone: a test may ask for it without the monolith's.
+DATABASES["notifications"]["TEST"] = {"DEPENDENCIES": []}
+DATABASE_ROUTERS = ["extracted.notifications.router.NotificationsRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
@@ -230,7 +243,7 @@ def celery_broker_url(redis_url: str) -> str:
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="") or celery_broker_url(REDIS_URL)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Every queue that exists; make run's worker consumes all of them, compose runs one worker each.
-QUEUE_NAMES = ["default"]
+QUEUE_NAMES = ["default", "notifications"]
 CELERY_TASK_QUEUES = [Queue(name) for name in QUEUE_NAMES]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -253,7 +266,22 @@ OUTBOX_BATCH_SIZE = 200
 OUTBOX_MAX_ATTEMPTS = 10
 # Where the relay sends events besides in-process handlers: {queue: (task name, event types)}.
 # Extracted services add their entry here as they arrive ("*" subscribes to every event).
-OUTBOX_CONSUMERS: dict[str, tuple[str, tuple[str, ...]]] = {}
+OUTBOX_CONSUMERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "notifications": (
+        "notifications.consume",
+        (
+            "patients.PatientContactChanged",
+            "patients.PatientDeactivated",
+            "providers.LocationChanged",
+            "scheduling.AppointmentBooked",
+            "scheduling.AppointmentCancelled",
+            "scheduling.AppointmentRescheduled",
+            "scheduling.AppointmentStatusChanged",
+            "scheduling.WaitlistOfferMade",
+            "allergies.AllergyRecorded",
+        ),
+    ),
+}
 
 CELERY_BEAT_SCHEDULE = {
     "outbox-relay-sweep": {
@@ -276,7 +304,38 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=6),
         "options": {"queue": "default"},
     },
+    "notifications-deliver-due": {
+        "task": "notifications.deliver_due",
+        "schedule": 10,
+        "options": {"queue": "notifications", "expires": 20},
+    },
 }
+
+# --- Notifications (extracted/notifications) ------------------------------------------------
+NOTIFICATIONS_STAFF_EMAIL = env("NOTIFICATIONS_STAFF_EMAIL", default="clinic-staff@localhost")
+NOTIFICATIONS_REMINDER_HOURS = [
+    int(hours) for hours in env.list("NOTIFICATIONS_REMINDER_HOURS", default=["48", "2"])
+]
+# The development file channels write under <dir>/mail and <dir>/sms (set in local and test).
+NOTIFICATIONS_OUTPUT_DIR = env("NOTIFICATIONS_OUTPUT_DIR", default="")
+# Email of the service goes through this backend (production: SMTP, the project's own).
+NOTIFICATIONS_EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+SMS_PROVIDER = env("SMS_PROVIDER", default="none")
+SMS_HTTP_URL = env("SMS_HTTP_URL", default="")
+SMS_HTTP_TOKEN = env("SMS_HTTP_TOKEN", default="")
+SMS_HTTP_TIMEOUT_SECONDS = env.float("SMS_HTTP_TIMEOUT_SECONDS", default=10.0)
+# A transient failure is retried after base * 2**(attempt - 1) seconds, up to the maximum.
+NOTIFICATIONS_RETRY_BASE_SECONDS = 30
+NOTIFICATIONS_MAX_ATTEMPTS = 6
+NOTIFICATIONS_BATCH_SIZE = 100
+
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="HealthPortal <no-reply@localhost>")
 
 # --- Scheduling policy ---------------------------------------------------------------------
 SLOT_HORIZON_DAYS = 60  # slots are materialised this far ahead, daily

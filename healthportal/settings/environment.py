@@ -88,6 +88,50 @@ VARIABLES: tuple[Variable, ...] = (
         "Staff and admin sessions end this many hours after sign-in, however active.",
         "12",
     ),
+    Variable(
+        "NOTIFICATIONS_DATABASE_URL",
+        "Postgres URL of the notifications service's own database. Unset: a database named "
+        "<default database>_notifications on the same server, created by manage.py migrate_all.",
+        "<DATABASE_URL's database>_notifications",
+    ),
+    Variable(
+        "NOTIFICATIONS_STAFF_EMAIL",
+        "Address of the clinic staff mailbox that receives the notifications service's alerts.",
+        "clinic-staff@localhost",
+    ),
+    Variable(
+        "NOTIFICATIONS_REMINDER_HOURS",
+        "Comma-separated hours before an appointment at which reminders are sent.",
+        "48,2",
+    ),
+    Variable(
+        "NOTIFICATIONS_OUTPUT_DIR",
+        "Where the development file channels write: mail/<message id>.eml and "
+        "sms/<message id>.json.",
+        "the data directory (.data/)",
+    ),
+    Variable(
+        "SMS_PROVIDER",
+        "How SMS leave: file (development, under NOTIFICATIONS_OUTPUT_DIR), http (SMS_HTTP_URL) "
+        "or none (SMS off).",
+        "file in local and test, none in production",
+    ),
+    Variable(
+        "SMS_HTTP_URL",
+        "Endpoint the http SMS provider POSTs each message to (JSON, Idempotency-Key header).",
+    ),
+    Variable("SMS_HTTP_TOKEN", "Bearer token of the http SMS provider."),
+    Variable("SMS_HTTP_TIMEOUT_SECONDS", "Timeout of one SMS provider request.", "10"),
+    Variable("EMAIL_HOST", "SMTP server for outgoing mail (production).", "localhost"),
+    Variable("EMAIL_PORT", "SMTP port.", "587"),
+    Variable("EMAIL_HOST_USER", "SMTP user name."),
+    Variable("EMAIL_HOST_PASSWORD", "SMTP password."),
+    Variable("EMAIL_USE_TLS", "Use STARTTLS towards the SMTP server.", "true"),
+    Variable(
+        "DEFAULT_FROM_EMAIL",
+        "Sender address of every email the portal sends.",
+        "HealthPortal <no-reply@localhost>",
+    ),
     Variable("PORT", "Port of the web server started by make run.", "8000"),
     Variable(
         "HEALTHPORTAL_DATA_DIR",

@@ -33,6 +33,10 @@ OWN_COLLECTIONS = {
     ("post", "api/v1/me/appointments/"),
     ("get", "api/v1/me/waitlist/"),
     ("post", "api/v1/me/waitlist/"),
+    # The notifications service's; tests/extracted/notifications/test_preferences_api.py
+    # shows a patient reads and replaces only their own.
+    ("get", "api/v1/me/notification-preferences/"),
+    ("put", "api/v1/me/notification-preferences/"),
 }
 # Object routes over the clinic's public directory, not anyone's record.
 PUBLIC_OBJECTS = {("get", "api/v1/providers/<int:practitioner_id>/")}

@@ -26,7 +26,8 @@ from tests.apps.scheduling.conftest import clinic  # noqa: F401 - the fixture
 from tests.factories.allergies import AllergyFactory
 from tests.factories.scheduling import AppointmentFactory
 
-pytestmark = pytest.mark.django_db
+# Every operation, the notifications service's included, so every database.
+pytestmark = pytest.mark.django_db(databases=["default", "notifications"])
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

@@ -26,7 +26,12 @@ def test_location_create_stores_it_and_emits_location_changed(emitted):
     )
     assert public.location_get(location_id=info.id) == info
     assert emitted("providers.LocationChanged") == [
-        {"location_id": info.id, "timezone": "Europe/Berlin", "active": True}
+        {
+            "location_id": info.id,
+            "timezone": "Europe/Berlin",
+            "active": True,
+            "name": "North Clinic",
+        }
     ]
 
 
@@ -93,6 +98,7 @@ def test_moving_a_location_to_another_zone_regenerates_its_active_roles(emitted)
         "location_id": location.pk,
         "timezone": "America/Los_Angeles",
         "active": True,
+        "name": "Renamed",
     }
     assert emitted("providers.AvailabilityChanged") == [
         {

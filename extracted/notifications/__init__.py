@@ -1,0 +1,1 @@
+"""The notifications service: confirmations, reminders, cancellations and staff alerts."""
