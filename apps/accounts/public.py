@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.http import HttpRequest
 
 from apps.accounts import selectors, services, two_factor
@@ -39,6 +41,12 @@ def user_has_role(*, user_id: int, role: Role) -> bool:
 def user_roles(*, user_id: int) -> frozenset[Role]:
     """The roles of an active user (none for an inactive or unknown one): one query."""
     return selectors.user_roles_of(user_id=user_id)
+
+
+def user_display_names(*, user_ids: Iterable[int]) -> dict[int, str]:
+    """Who each user is on screen (display name, else email), by id, in one query; unknown ids
+    are left out."""
+    return selectors.user_display_names(user_ids=user_ids)
 
 
 def user_is_staff(*, user_id: int) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from apps.accounts.contracts import Role, UserRef
 from apps.accounts.models import User, normalize_email
 
@@ -42,3 +44,16 @@ def user_is_staff(*, user_id: int) -> bool:
 
 def user_is_active(*, user_id: int) -> bool:
     return User.objects.filter(pk=user_id, is_active=True).exists()
+
+
+def user_display_names(*, user_ids: Iterable[int]) -> dict[int, str]:
+    """Each known user's display name, or their email when they have none: one query."""
+    wanted = set(user_ids)
+    if not wanted:
+        return {}
+    return {
+        user_id: display_name or email
+        for user_id, display_name, email in User.objects.filter(id__in=wanted).values_list(
+            "id", "display_name", "email"
+        )
+    }

@@ -12,6 +12,7 @@ from apps.allergies import services
 from apps.allergies.models import AllergyIntolerance, AllergyReaction, Substance
 from apps.allergies.selectors import substance_display
 from apps.core.errors import ApplicationError
+from apps.core.history_admin import ReadOnlyHistoryAdmin
 
 
 class AllergyReactionInline(admin.TabularInline):
@@ -36,7 +37,7 @@ class AllergyReactionInline(admin.TabularInline):
 
 
 @admin.register(AllergyIntolerance)
-class AllergyIntoleranceAdmin(admin.ModelAdmin):
+class AllergyIntoleranceAdmin(ReadOnlyHistoryAdmin):
     list_display = (
         "id",
         "patient__mrn",

@@ -19,6 +19,7 @@ from apps.allergies.contracts import (
     VerificationStatus,
 )
 from apps.core.base_model import BaseModel
+from apps.core.history import clinical_history
 
 
 def _choices(vocabulary: type) -> list[tuple[str, str]]:
@@ -73,6 +74,8 @@ class AllergyIntolerance(BaseModel):
     )
     asserted_by = models.CharField(max_length=8, choices=_choices(AssertedBy))
     note = models.TextField(blank=True)
+    # History is read by patient (allergies.public.allergy_changes).
+    history = clinical_history(unindexed=("substance", "recorder", "created_by"))
 
     class Meta:
         ordering = ["-recorded_at", "-id"]
@@ -125,6 +128,7 @@ class AllergyReaction(models.Model):
     )
     description = models.CharField(max_length=500, blank=True)
     onset_date = models.DateField(null=True, blank=True)
+    history = clinical_history(excluded=())
 
     class Meta:
         ordering = ["id"]

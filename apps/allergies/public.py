@@ -21,6 +21,7 @@ from apps.allergies.contracts import (
     TriggeredAllergy,
     VerificationStatus,
 )
+from apps.core.changes import RecordChange
 
 
 def _info(allergy_id: int) -> AllergyInfo:
@@ -147,3 +148,10 @@ def triggered_allergies_many(
     """triggered_allergies for many (patient id, trigger codes) questions under the caller's
     keys (appointment ids, say), in one query whatever their number."""
     return selectors.allergies_triggered_many(triggers=triggers)
+
+
+def allergy_changes(*, patient_id: int) -> list[RecordChange]:
+    """Who changed what in the patient's allergy entries and reactions and when, newest first,
+    in three queries. Values are PHI for care staff's eyes: never log them."""
+    changes = selectors.allergy_changes(patient_id=patient_id)
+    return sorted(changes, key=lambda change: (change.when, change.sequence), reverse=True)

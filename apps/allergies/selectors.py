@@ -30,6 +30,8 @@ from apps.allergies.contracts import (
     VerificationStatus,
 )
 from apps.allergies.models import AllergyIntolerance, AllergyReaction, Substance
+from apps.core.changes import RecordChange
+from apps.core.history import record_changes
 
 # Verification statuses under which an entry counts as known: an unconfirmed entry is not yet
 # verified, but safety comes first, so it warns like a confirmed one.
@@ -322,3 +324,40 @@ def allergies_triggered_many(
             key=lambda t: (t.criticality is not Criticality.HIGH, t.substance_display.casefold()),
         )
     return found
+
+
+def allergy_changes(*, patient_id: int) -> list[RecordChange]:
+    """The saved versions of the patient's allergy entries and their reactions as changes,
+    entries first then reactions, each oldest first: three queries (entries' history,
+    reactions' history, the substances they name)."""
+    entry_rows = list(
+        AllergyIntolerance.history.filter(patient_id=patient_id).order_by("history_id")
+    )
+    reaction_rows = AllergyReaction.history.filter(
+        allergy_id__in=AllergyIntolerance.objects.filter(patient_id=patient_id).values("id")
+    ).order_by("history_id")
+    substance_ids = {row.substance_id for row in entry_rows if row.substance_id is not None}
+    substances = (
+        dict(Substance.objects.filter(id__in=substance_ids).values_list("id", "display"))
+        if substance_ids
+        else {}
+    )
+    names: dict[int, str] = {}
+    for row in entry_rows:  # the latest version names the entry
+        if row.kind == RecordKind.NO_KNOWN_ALLERGIES:
+            names[row.id] = NO_KNOWN_ALLERGIES_DISPLAY
+        else:
+            names[row.id] = substances.get(row.substance_id, "") or row.substance_text
+    entries = record_changes(
+        entry_rows,
+        model=AllergyIntolerance,
+        record_type="allergy",
+        label=lambda row: f"Allergy entry: {names[row.id]}",
+    )
+    reactions = record_changes(
+        reaction_rows,
+        model=AllergyReaction,
+        record_type="reaction",
+        label=lambda row: f"Reaction to {names.get(row.allergy_id, 'an allergy entry')}",
+    )
+    return entries + reactions

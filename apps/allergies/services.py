@@ -17,6 +17,7 @@ from typing import TypeVar
 from django.db import connection, models, transaction
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from apps.accounts.contracts import Role
 from apps.accounts.public import user_has_role
@@ -41,6 +42,7 @@ from apps.allergies.events import AllergyRecorded, AllergyStatusChanged
 from apps.allergies.models import AllergyIntolerance, AllergyReaction, Substance
 from apps.allergies.selectors import COUNTING_VERIFICATIONS, current_records, member_or_none
 from apps.core.errors import ValidationFailed
+from apps.core.history import history_actor_set, history_record_bulk_created
 from apps.core.outbox import emit, emit_many
 from apps.patients.contracts import PatientNotFound
 
@@ -382,6 +384,7 @@ def _status_moved(
     allergy.clinical_status = clinical_status
     allergy.verification_status = verification_status
     allergy.updated_by_id = by_id
+    history_actor_set(allergy, user_id=by_id)
     return event
 
 
@@ -445,10 +448,12 @@ def _inactivate_no_known_allergies(*, patient_id: int, by_id: int | None) -> Non
 
 def _save_new(draft: _Draft) -> AllergyIntolerance:
     allergy = draft.allergy
+    history_actor_set(allergy, user_id=allergy.created_by_id)
     allergy.save()
     for reaction in draft.reactions:
         reaction.allergy = allergy
-    AllergyReaction.objects.bulk_create(draft.reactions)
+        history_actor_set(reaction, user_id=allergy.created_by_id)
+    bulk_create_with_history(draft.reactions, AllergyReaction)
     emit(_recorded(allergy))
     return allergy
 
@@ -704,7 +709,8 @@ def _bulk_conflicts(drafts: Sequence[_Draft]) -> dict[int, tuple[AllergyIntolera
 def allergy_bulk_record(*, rows: Sequence[AllergyData]) -> int:
     """Record many entries at once (demo data, imports), with the same rules and events.
 
-    Queries per batch of 5,000, never per row; the number of entries recorded.
+    Queries per batch of 5,000, never per row; the number of entries recorded. Entries and
+    reactions get their "created" history rows in one INSERT ... SELECT per COPY batch.
     """
     rows = list(rows)
     if not rows:
@@ -731,10 +737,13 @@ def allergy_bulk_record(*, rows: Sequence[AllergyData]) -> int:
             )
         )
         statement.updated_at = now  # bulk_update does not apply auto_now
-    AllergyIntolerance.objects.bulk_update(
+    # Each statement names its own actor (_status_moved); their history rows in one INSERT.
+    bulk_update_with_history(
         [statement for statement, _ in ended.values()],
+        AllergyIntolerance,
         ["clinical_status", "updated_by", "updated_at"],
         batch_size=BATCH_SIZE,
+        default_date=now,
     )
     emit_many(status_events)
 
@@ -784,6 +793,9 @@ def _copy_drafts(drafts: Sequence[_Draft], *, now: dt.datetime) -> None:
     still hold and refuse the batch whole (as Django's IntegrityError).
     """
     reaction_count = sum(len(draft.reactions) for draft in drafts)
+    # History rows name the recorder: one INSERT ... SELECT per recorder in the batch.
+    creators: dict[int | None, list[int]] = defaultdict(list)
+    reaction_creators: dict[int | None, list[int]] = defaultdict(list)
     with connection.cursor() as cursor:
         allergy_ids = _reserve_ids(cursor, AllergyIntolerance, len(drafts))
         reaction_ids = iter(_reserve_ids(cursor, AllergyReaction, reaction_count))
@@ -795,6 +807,7 @@ def _copy_drafts(drafts: Sequence[_Draft], *, now: dt.datetime) -> None:
                 a = draft.allergy
                 a.id = allergy_id
                 a.created_at = a.updated_at = now
+                creators[a.created_by_id].append(allergy_id)
                 copy.write_row(
                     (
                         allergy_id, now, now, a.created_by_id, a.updated_by_id, a.patient_id,
@@ -804,6 +817,8 @@ def _copy_drafts(drafts: Sequence[_Draft], *, now: dt.datetime) -> None:
                         str(a.asserted_by), a.note,
                     )
                 )  # fmt: skip
+        for user_id, ids in creators.items():
+            history_record_bulk_created(AllergyIntolerance, ids, user_id=user_id, when=now)
         if not reaction_count:
             return
         with (
@@ -814,6 +829,7 @@ def _copy_drafts(drafts: Sequence[_Draft], *, now: dt.datetime) -> None:
                 for reaction in draft.reactions:
                     reaction.allergy_id = allergy_id
                     reaction.id = next(reaction_ids)
+                    reaction_creators[draft.allergy.created_by_id].append(reaction.id)
                     copy.write_row(
                         (
                             reaction.id, allergy_id, list(reaction.manifestations),
@@ -821,3 +837,5 @@ def _copy_drafts(drafts: Sequence[_Draft], *, now: dt.datetime) -> None:
                             reaction.description, reaction.onset_date,
                         )
                     )  # fmt: skip
+        for user_id, ids in reaction_creators.items():
+            history_record_bulk_created(AllergyReaction, ids, user_id=user_id, when=now)

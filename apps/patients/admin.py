@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from apps.core.errors import ApplicationError
+from apps.core.history_admin import ReadOnlyHistoryAdmin
 from apps.patients import selectors, services
 from apps.patients.models import Patient, PortalInvitation
 
@@ -82,7 +83,7 @@ def _become(obj: Patient, saved: Patient) -> None:
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(ReadOnlyHistoryAdmin):
     form = PatientAdminForm
     list_display = (
         "mrn",

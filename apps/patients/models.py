@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models.functions import Upper
 
 from apps.core.base_model import BaseModel
+from apps.core.history import clinical_history
 from apps.patients.contracts import (
     LANGUAGES,
     AdministrativeGender,
@@ -61,6 +62,7 @@ class Patient(BaseModel):
         related_name="patient",
         help_text="The portal login of this patient, once they have one.",
     )
+    history = clinical_history(unindexed=("mrn", "user", "created_by"))
 
     class Meta:
         ordering = ["family_name", "given_name", "id"]

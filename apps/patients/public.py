@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
+from apps.core.changes import RecordChange
 from apps.patients import selectors, services
 from apps.patients.contracts import (
     AdministrativeGender,
@@ -248,3 +249,9 @@ def invitation_issue_with_expiry(
         patient_id=patient_id, issued_by_id=issued_by_id, valid_for=valid_for
     )
     return IssuedInvitation(code=code, expires_at=invitation.expires_at)
+
+
+def patient_changes(*, patient_id: int) -> list[RecordChange]:
+    """Who changed what in the patient's record and when, newest first, in one query. Values
+    are PHI for care staff's eyes: never log them."""
+    return selectors.patient_changes(patient_id=patient_id)[::-1]

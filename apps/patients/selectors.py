@@ -11,6 +11,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Upper
 
+from apps.core.changes import RecordChange
+from apps.core.history import record_changes
 from apps.patients.contracts import (
     AdministrativeGender,
     PatientNotFound,
@@ -251,3 +253,11 @@ def patient_ids_registered_by(
             return set()
         queryset = queryset.filter(id__in=ids)
     return set(queryset.values_list("id", flat=True))
+
+
+def patient_changes(*, patient_id: int) -> list[RecordChange]:
+    """The saved versions of the patient's record as changes, oldest first, in one query."""
+    rows = Patient.history.filter(id=patient_id).order_by("history_id")
+    return record_changes(
+        rows, model=Patient, record_type="patient", label=lambda row: "Patient record"
+    )

@@ -20,6 +20,7 @@ from apps.accounts import public as accounts
 from apps.accounts.contracts import Role
 from apps.core.errors import ApplicationError, Conflict, ValidationFailed
 from apps.core.events import DomainEvent
+from apps.core.history import history_actor_set, history_record_bulk_created
 from apps.core.outbox import emit, emit_many
 from apps.patients.contracts import (
     INVITATION_ALPHABET,
@@ -335,6 +336,7 @@ def patient_register(
         updated_by_id=created_by_id,
         **fields,
     )
+    history_actor_set(patient, user_id=created_by_id)
     patient.save(force_insert=True)
     for event in _registration_events([patient]):
         emit(event)
@@ -427,7 +429,8 @@ def patient_bulk_register(
 
     All or nothing: every row is checked before anything is written (and before MRNs are
     drawn, so a refused import spends none). Rows are streamed with COPY, in batches, under ids
-    and MRNs drawn from their sequences in one query per batch; the outbox rows likewise.
+    and MRNs drawn from their sequences in one query per batch; the outbox rows likewise, and
+    their "created" history rows in one INSERT ... SELECT per batch.
     Returns the new patients' ids in the order of `rows`.
     """
     registration_source = _source(source)
@@ -464,6 +467,7 @@ def patient_bulk_register(
                         )
                     )  # fmt: skip
         batch_ids = [patient_id for patient_id, _ in drawn]
+        history_record_bulk_created(Patient, batch_ids, user_id=created_by_id, when=now)
         emit_many(_bulk_registration_events(zip(batch_ids, batch, strict=True), event_source))
         ids.extend(batch_ids)
     return ids
@@ -495,6 +499,7 @@ def patient_update(*, patient_id: int, updated_by_id: int | None, **fields: obje
     for name in changed:
         setattr(patient, name, cleaned[name])
     patient.updated_by_id = updated_by_id
+    history_actor_set(patient, user_id=updated_by_id)
     patient.save(update_fields=[*changed, "updated_by", "updated_at"])
     emit(PatientUpdated(patient_id=patient.pk, changed_fields=tuple(changed)))
     if CONTACT_FIELDS.intersection(changed):
@@ -511,6 +516,7 @@ def patient_deactivate(*, patient_id: int, by_id: int | None) -> Patient:
         return patient
     patient.active = False
     patient.updated_by_id = by_id
+    history_actor_set(patient, user_id=by_id)
     patient.save(update_fields=["active", "updated_by", "updated_at"])
     emit(PatientDeactivated(patient_id=patient.pk))
     emit(_contact_changed(patient))
@@ -525,6 +531,7 @@ def patient_reactivate(*, patient_id: int, by_id: int | None) -> Patient:
         return patient
     patient.active = True
     patient.updated_by_id = by_id
+    history_actor_set(patient, user_id=by_id)
     patient.save(update_fields=["active", "updated_by", "updated_at"])
     emit(PatientUpdated(patient_id=patient.pk, changed_fields=("active",)))
     emit(_contact_changed(patient))
@@ -541,6 +548,7 @@ def patient_approve_registration(*, patient_id: int, by_id: int | None) -> Patie
         )
     patient.review_status = ReviewStatus.APPROVED.value
     patient.updated_by_id = by_id
+    history_actor_set(patient, user_id=by_id)
     patient.save(update_fields=["review_status", "updated_by", "updated_at"])
     emit(PatientUpdated(patient_id=patient.pk, changed_fields=("review_status",)))
     return patient
@@ -561,6 +569,9 @@ def patient_link_user(*, patient_id: int, user_id: int) -> Patient:
             field_errors={"user_id": ["Must be an active user in the patient role."]},
         )
     patient.user_id = user_id
+    # The login being linked is the patient's own, who is registering (or staff on their behalf
+    # in the demo data): the request, if any, names no one better.
+    history_actor_set(patient, user_id=user_id)
     try:
         # A savepoint, so the unique index's refusal (another patient won a race for this
         # login) leaves the caller's transaction usable.

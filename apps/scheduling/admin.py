@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from apps.core.errors import ApplicationError
+from apps.core.history_admin import ReadOnlyHistoryAdmin
 from apps.scheduling import services
 from apps.scheduling.contracts import AppointmentStatus
 from apps.scheduling.models import Appointment, BookingRequest, Slot, WaitlistEntry
@@ -28,7 +29,7 @@ def _each(request: HttpRequest, queryset: QuerySet, action, done: str) -> None:
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(ReadOnlyHistoryAdmin):
     list_display = (
         "id", "start", "timezone", "patient", "practitioner", "location", "appointment_type",
         "status", "channel", "needs_allergy_review",

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Func, Q, Value
 
 from apps.core.base_model import BaseModel
+from apps.core.history import clinical_history
 from apps.scheduling.contracts import (
     ACTIVE_STATUSES,
     AppointmentStatus,
@@ -103,6 +104,13 @@ class Appointment(BaseModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     allergy_reviewed_at = models.DateTimeField(null=True, blank=True)
+    # History is read by patient (scheduling.public.appointment_changes).
+    history = clinical_history(
+        unindexed=(
+            "slot", "practitioner", "location", "appointment_type", "cancelled_by",
+            "rescheduled_from", "allergy_acknowledged_by", "allergy_reviewed_by", "created_by",
+        )
+    )  # fmt: skip
 
     class Meta:
         ordering = ["start", "id"]

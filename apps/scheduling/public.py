@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from apps.allergies import public as allergies
+from apps.core.changes import RecordChange
 from apps.core.errors import ValidationFailed
 from apps.patients import public as patients
 from apps.providers import public as providers
@@ -716,3 +717,8 @@ def waitlist_cancel_by_staff(*, entry_id: int, by_id: int) -> WaitlistEntryDetai
     """Staff remove an open entry; a held place goes to the next waiting patient."""
     entry = services.waitlist_cancel_by_staff(entry_id=entry_id, by_id=by_id)
     return _waitlist_detail_of(entry.id, entry.patient_id)
+
+
+def appointment_changes(*, patient_id: int) -> list[RecordChange]:
+    """Who changed what in the patient's appointments and when, newest first, in one query."""
+    return selectors.appointment_changes(patient_id=patient_id)[::-1]

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from apps.core.changes import RecordChange
+from apps.core.history import record_changes
 from apps.patients import public as patients
 from apps.providers import public as providers
 from apps.providers.contracts import AppointmentTypeInfo, OnlineBookableOffer
@@ -329,3 +331,16 @@ def waitlist_entry_by_id(*, entry_id: int) -> WaitlistEntry | None:
 
 def slot_get(*, slot_id: int) -> Slot | None:
     return Slot.objects.filter(id=slot_id).first()
+
+
+def _appointment_label(row: Appointment) -> str:
+    start = row.start.astimezone(ZoneInfo(row.timezone))
+    return f"Appointment of {start:%Y-%m-%d %H:%M} ({row.timezone})"
+
+
+def appointment_changes(*, patient_id: int) -> list[RecordChange]:
+    """The saved versions of the patient's appointments as changes, oldest first, one query."""
+    rows = Appointment.history.filter(patient_id=patient_id).order_by("history_id")
+    return record_changes(
+        rows, model=Appointment, record_type="appointment", label=_appointment_label
+    )

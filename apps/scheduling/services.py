@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from apps.allergies import public as allergies
 from apps.core.errors import ValidationFailed
+from apps.core.history import history_actor_set, history_record_bulk_created
 from apps.core.outbox import emit, emit_many
 from apps.patients import public as patients
 from apps.patients.contracts import ReviewStatus
@@ -296,6 +297,7 @@ def _new_appointment(
         appointment.allergy_acknowledged_at = now
     if warnings and channel is BookingChannel.PATIENT:
         appointment.needs_allergy_review = True
+    history_actor_set(appointment, user_id=booked_by_id)
     _insert_appointment(appointment)
     return appointment, warnings
 
@@ -428,6 +430,7 @@ def appointment_transition(
     previous = appointment.status
     appointment.status = to
     appointment.updated_by_id = by_id
+    history_actor_set(appointment, user_id=by_id)
     appointment.save(update_fields=["status", "updated_by", "updated_at"])
     emit(
         AppointmentStatusChanged(
@@ -458,6 +461,7 @@ def _cancel(
     appointment.cancelled_at = timezone.now()
     appointment.cancelled_by_id = by_id
     appointment.updated_by_id = by_id
+    history_actor_set(appointment, user_id=by_id)
     appointment.save(
         update_fields=[
             "status", "cancellation_reason", "cancelled_at", "cancelled_by", "updated_by",
@@ -555,6 +559,7 @@ def appointment_clear_allergy_review(*, appointment_id: int, by_id: int) -> Appo
     appointment.allergy_reviewed_by_id = by_id
     appointment.allergy_reviewed_at = timezone.now()
     appointment.updated_by_id = by_id
+    history_actor_set(appointment, user_id=by_id)
     appointment.save(
         update_fields=[
             "needs_allergy_review", "allergy_reviewed_by", "allergy_reviewed_at", "updated_by",
@@ -579,6 +584,7 @@ def appointments_mark_no_shows(*, now: dt.datetime | None = None) -> int:
             if appointment.status in (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN):
                 previous = appointment.status
                 appointment.status = AppointmentStatus.NOSHOW
+                history_actor_set(appointment, user_id=None)  # the periodic task, no one
                 appointment.save(update_fields=["status", "updated_at"])
                 emit(
                     AppointmentStatusChanged(
@@ -605,7 +611,8 @@ def appointments_bulk_import(*, rows: Sequence[AppointmentImport], batch_size: i
     (or AppointmentCancelled) that brought them to their status, so projections are complete.
     Rows are streamed with COPY under ids drawn from the table's sequence in one query: millions
     of appointments load in minutes. The database's rules still hold: the slot counter trigger
-    and the overlap exclusion refuse a bad batch whole.
+    and the overlap exclusion refuse a bad batch whole. Each batch's "created" history rows
+    (by no one: an import) are one INSERT ... SELECT, not the history of each past status.
     """
     table = connection.ops.quote_name(Appointment._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(column) for column in _IMPORT_COLUMNS)
@@ -634,6 +641,7 @@ def appointments_bulk_import(*, rows: Sequence[AppointmentImport], batch_size: i
                             row.start if cancelled else None, False,
                         )
                     )  # fmt: skip
+            history_record_bulk_created(Appointment, ids, user_id=None, when=now)
             emit_many(_import_events(zip(ids, batch, strict=True)))
         imported += len(batch)
     return imported

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "health_check",
+    "simple_history",
     "apps.core",
     "apps.accounts",
     "apps.patients",
@@ -66,6 +67,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Names the signed-in user (session or, once DRF has authenticated, JWT) in change history.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "apps.accounts.sessions.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout during authentication into a response.
@@ -336,6 +339,9 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="HealthPortal <no-reply@localhost>")
+
+# Change history of clinical records (docs/adr/0009): read-only, never a way to undo.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # --- Scheduling policy ---------------------------------------------------------------------
 SLOT_HORIZON_DAYS = 60  # slots are materialised this far ahead, daily
