@@ -152,6 +152,6 @@ def triggered_allergies_many(
 
 def allergy_changes(*, patient_id: int) -> list[RecordChange]:
     """Who changed what in the patient's allergy entries and reactions and when, newest first,
-    in three queries. Values are PHI for care staff's eyes: never log them."""
+    in two queries. Values are PHI for care staff's eyes: never log them."""
     changes = selectors.allergy_changes(patient_id=patient_id)
     return sorted(changes, key=lambda change: (change.when, change.sequence), reverse=True)

@@ -326,33 +326,31 @@ def allergies_triggered_many(
     return found
 
 
+def _allergy_name(row: AllergyIntolerance) -> str:
+    if row.kind == RecordKind.NO_KNOWN_ALLERGIES:
+        return NO_KNOWN_ALLERGIES_DISPLAY
+    return row.substance.display if row.substance_id else row.substance_text
+
+
 def allergy_changes(*, patient_id: int) -> list[RecordChange]:
     """The saved versions of the patient's allergy entries and their reactions as changes,
-    entries first then reactions, each oldest first: three queries (entries' history,
-    reactions' history, the substances they name)."""
+    entries first then reactions, each oldest first: two queries (the entries' history, with
+    the substances they name, and the reactions' history)."""
     entry_rows = list(
-        AllergyIntolerance.history.filter(patient_id=patient_id).order_by("history_id")
+        AllergyIntolerance.history.filter(patient_id=patient_id)
+        .select_related("substance")
+        .order_by("history_id")
     )
     reaction_rows = AllergyReaction.history.filter(
         allergy_id__in=AllergyIntolerance.objects.filter(patient_id=patient_id).values("id")
     ).order_by("history_id")
-    substance_ids = {row.substance_id for row in entry_rows if row.substance_id is not None}
-    substances = (
-        dict(Substance.objects.filter(id__in=substance_ids).values_list("id", "display"))
-        if substance_ids
-        else {}
-    )
-    names: dict[int, str] = {}
-    for row in entry_rows:  # the latest version names the entry
-        if row.kind == RecordKind.NO_KNOWN_ALLERGIES:
-            names[row.id] = NO_KNOWN_ALLERGIES_DISPLAY
-        else:
-            names[row.id] = substances.get(row.substance_id, "") or row.substance_text
+    names = {row.id: _allergy_name(row) for row in entry_rows}  # the latest version names it
     entries = record_changes(
         entry_rows,
         model=AllergyIntolerance,
         record_type="allergy",
         label=lambda row: f"Allergy entry: {names[row.id]}",
+        named=("substance",),
     )
     reactions = record_changes(
         reaction_rows,

@@ -737,7 +737,7 @@ def allergy_bulk_record(*, rows: Sequence[AllergyData]) -> int:
             )
         )
         statement.updated_at = now  # bulk_update does not apply auto_now
-    # Each statement names its own actor (_status_moved); their history rows in one INSERT.
+    # Each statement names its own actor (_status_moved); history rows go in per batch too.
     bulk_update_with_history(
         [statement for statement, _ in ended.values()],
         AllergyIntolerance,

@@ -7,7 +7,7 @@ The apps own their history tables and readers; this module holds what they share
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -37,11 +37,15 @@ def clinical_history(
 def history_actor_set(instance: models.Model, *, user_id: int | None) -> None:
     """Name who makes the next save of `instance` in its history row.
 
-    Services know their actor (staff, a patient through the API, None for a task), so they say
-    it rather than rely on the request the history middleware saw: tasks have no request. The
-    user is referenced by id, without a query.
+    Services know their actor (staff, a patient through the API), so they say it rather than
+    rely on the request the history middleware saw: tasks have none. None names no one, and
+    leaves the request's signed-in user, if any, as the best knowledge. The user is referenced
+    by id, without a query.
     """
-    instance._history_user = None if user_id is None else get_user_model()(pk=user_id)
+    if user_id is None:
+        instance.__dict__.pop("_history_user", None)
+    else:
+        instance._history_user = get_user_model()(pk=user_id)
 
 
 def history_record_bulk_created(
@@ -70,7 +74,7 @@ def history_record_bulk_created(
         )
 
 
-def _display(field: models.Field, value: Any) -> str:
+def _text(field: models.Field, value: Any) -> str:
     """A value as the page shows it: choice labels, Yes/No, ISO dates, "#id" for a reference."""
     if value is None or value == "":
         text = ""
@@ -107,20 +111,28 @@ def record_changes(
     model: type[models.Model],
     record_type: str,
     label: Callable[[Any], str],
+    named: Collection[str] = (),
 ) -> list[RecordChange]:
     """Diff each saved version with the one before it of the same record, oldest first.
 
     `rows` are `model`'s historical rows ordered by history_id (one query: the caller's).
+    References in `named` show the referenced row's name: the caller select_related them.
     A save that changed no tracked field is left out; a change whose earlier version was never
     recorded (the record predates history) says so instead of inventing old values.
     """
     fields = _tracked_fields(model)
-    previous: dict[int, dict[str, Any]] = {}
+
+    def display(field: models.Field, row: Any) -> str:
+        value = getattr(row, field.attname)
+        if field.name in named and value is not None:
+            return str(getattr(row, field.name))
+        return _text(field, value)
+
+    previous: dict[int, Any] = {}
     changes: list[RecordChange] = []
     for row in rows:
-        values = {field.attname: getattr(row, field.attname) for field in fields}
         before = previous.get(row.id)
-        previous[row.id] = values
+        previous[row.id] = row
         kind = _KINDS[row.history_type]
         if kind is ChangeKind.DELETED:
             moved: tuple[FieldChange, ...] = ()
@@ -128,18 +140,18 @@ def record_changes(
             moved = tuple(
                 FieldChange(field.name, capfirst(field.verbose_name), "", new)
                 for field in fields
-                if (new := _display(field, values[field.attname]))
+                if (new := display(field, row))
             )
         else:
             moved = tuple(
                 FieldChange(
                     field.name,
                     capfirst(field.verbose_name),
-                    _display(field, before[field.attname]),
-                    _display(field, values[field.attname]),
+                    display(field, before),
+                    display(field, row),
                 )
                 for field in fields
-                if before[field.attname] != values[field.attname]
+                if getattr(before, field.attname) != getattr(row, field.attname)
             )
             if not moved:
                 continue

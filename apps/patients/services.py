@@ -569,8 +569,7 @@ def patient_link_user(*, patient_id: int, user_id: int) -> Patient:
             field_errors={"user_id": ["Must be an active user in the patient role."]},
         )
     patient.user_id = user_id
-    # The login being linked is the patient's own, who is registering (or staff on their behalf
-    # in the demo data): the request, if any, names no one better.
+    # The patient links their own login as they register; that request is not signed in.
     history_actor_set(patient, user_id=user_id)
     try:
         # A savepoint, so the unique index's refusal (another patient won a race for this

@@ -333,14 +333,27 @@ def slot_get(*, slot_id: int) -> Slot | None:
     return Slot.objects.filter(id=slot_id).first()
 
 
+# References the change history shows by name rather than by id.
+_NAMED_IN_HISTORY = ("practitioner", "location", "appointment_type")
+
+
 def _appointment_label(row: Appointment) -> str:
     start = row.start.astimezone(ZoneInfo(row.timezone))
-    return f"Appointment of {start:%Y-%m-%d %H:%M} ({row.timezone})"
+    return f"{row.appointment_type} on {start:%Y-%m-%d %H:%M} ({row.timezone})"
 
 
 def appointment_changes(*, patient_id: int) -> list[RecordChange]:
-    """The saved versions of the patient's appointments as changes, oldest first, one query."""
-    rows = Appointment.history.filter(patient_id=patient_id).order_by("history_id")
+    """The saved versions of the patient's appointments as changes, oldest first, one query
+    (joined with the practitioners, locations and types they name)."""
+    rows = (
+        Appointment.history.filter(patient_id=patient_id)
+        .select_related(*_NAMED_IN_HISTORY)
+        .order_by("history_id")
+    )
     return record_changes(
-        rows, model=Appointment, record_type="appointment", label=_appointment_label
+        rows,
+        model=Appointment,
+        record_type="appointment",
+        label=_appointment_label,
+        named=_NAMED_IN_HISTORY,
     )

@@ -584,7 +584,7 @@ def appointments_mark_no_shows(*, now: dt.datetime | None = None) -> int:
             if appointment.status in (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN):
                 previous = appointment.status
                 appointment.status = AppointmentStatus.NOSHOW
-                history_actor_set(appointment, user_id=None)  # the periodic task, no one
+                history_actor_set(appointment, user_id=None)  # a periodic task: no one
                 appointment.save(update_fields=["status", "updated_at"])
                 emit(
                     AppointmentStatusChanged(

@@ -12,7 +12,6 @@ from simple_history.models import HistoricalRecords
 
 from apps.accounts.contracts import Role
 from apps.core.changes import ChangeKind
-from apps.core.history import history_actor_set
 from apps.patients import public, services
 from apps.patients.models import Patient
 from tests.api.conftest import client_for
@@ -94,9 +93,10 @@ def test_the_patients_own_edit_through_the_api_records_their_login():
     assert _fields(latest) == {"phone": ("+15550003333", "+15550004444")}
 
 
-def test_without_a_named_actor_the_signed_in_user_of_the_request_is_recorded():
-    """The history middleware's request is the fallback for a save no service named."""
+def test_a_named_actor_wins_and_without_one_the_requests_user_is_recorded():
+    """The history middleware's request is the fallback for a save that names no one."""
     staff = user_in_role(Role.CLINICIAN)
+    named = user_in_role(Role.FRONT_DESK)
     patient = registered_patient()
 
     class Request:
@@ -104,19 +104,15 @@ def test_without_a_named_actor_the_signed_in_user_of_the_request_is_recorded():
 
     HistoricalRecords.context.request = Request()
     try:
-        unnamed = Patient.objects.get(pk=patient.pk)
-        unnamed.city = "Lisbon"
-        unnamed.save(update_fields=["city"])
-        named = Patient.objects.get(pk=patient.pk)
-        history_actor_set(named, user_id=None)  # a task: no one, whatever the request says
-        named.city = "Porto"
-        named.save(update_fields=["city"])
+        public.patient_update(patient_id=patient.id, updated_by_id=None, city="Lisbon")
+        public.patient_update(patient_id=patient.id, updated_by_id=named.id, city="Porto")
     finally:
         del HistoricalRecords.context.request
 
-    by_task, by_request, _ = public.patient_changes(patient_id=patient.id)
+    by_name, by_request, created = public.patient_changes(patient_id=patient.id)
     assert by_request.user_id == staff.id
-    assert by_task.user_id is None
+    assert by_name.user_id == named.id
+    assert created.user_id is None  # registered outside any request, by no one
 
 
 def test_bulk_registration_records_each_creation_by_the_importer():

@@ -87,7 +87,7 @@ def test_staff_in_care_see_who_changed_what_newest_first(staff_client, role, vie
     assert "Allergy entry: Natural rubber latex" in rows[0] and "Dr. Cleo Clinician" in rows[0]
     assert "Patient record" in rows[1] and "Frank Frontdesk" in rows[1]
     assert re.search(r"Given name:</strong>\s*<del>Eve</del> &rarr; <ins>Evelyn</ins>", rows[1])
-    assert "Appointment of" in rows[2] and "created" in rows[2]
+    assert "Consultation on" in rows[2] and "created" in rows[2]
     assert NO_ONE in rows[3]  # registered by no one: the factory's service call named no user
     assert "<script>" not in page and "style=" not in page
 
@@ -145,7 +145,7 @@ def test_long_histories_are_paginated_newest_first(staff_client, role):
     assert f"<ins>C{CHANGES_PER_PAGE + 1}</ins>" in _rows(first)[0]
     assert 'href="?page=2"' in first
     assert len(_rows(second)) == total - CHANGES_PER_PAGE
-    assert "Appointment of" in second and 'href="?page=1"' in second
+    assert "Consultation on" in second and 'href="?page=1"' in second
 
 
 def test_the_page_takes_the_same_number_of_queries_for_few_and_many_changes(staff_client, role):

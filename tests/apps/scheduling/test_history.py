@@ -54,8 +54,10 @@ def test_booking_and_cancelling_name_who_did_each(clinic, patient):
     assert _fields(cancelled)["cancellation_reason"] == ("", "Ill")
     local = appointment.start.astimezone(ZoneInfo(appointment.timezone))
     assert cancelled.record_label == (
-        f"Appointment of {local:%Y-%m-%d %H:%M} ({appointment.timezone})"
+        f"Follow-up visit on {local:%Y-%m-%d %H:%M} ({appointment.timezone})"
     )
+    assert _fields(booked)["practitioner"] == ("", str(clinic.role.practitioner))
+    assert _fields(booked)["appointment_type"] == ("", "Follow-up visit")
 
 
 def test_a_reschedule_records_the_cancelled_and_the_new_appointment(clinic, patient):
