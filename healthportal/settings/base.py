@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+from csp.constants import NONCE, NONE, SELF
 from kombu import Queue
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "health_check",
+    "csp",
     "apps.core",
     "apps.accounts",
     "apps.patients",
@@ -58,6 +60,8 @@ MIDDLEWARE = [
     "django_guid.middleware.guid_middleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy of every response, with a fresh nonce per request.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -86,6 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -138,6 +143,14 @@ AXES_SENSITIVE_PARAMETERS = ["password", "new_password", "old_password", "token"
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 PATIENT_APP_URL = env("PATIENT_APP_URL", default="http://localhost:3000")
+# Argon2id first: new and changed passwords are hashed with it, and older hashes (PBKDF2) are
+# upgraded at the next successful sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -160,6 +173,26 @@ SESSION_COOKIE_SAMESITE = "Lax"
 OTP_TOTP_ISSUER = "HealthPortal"
 # manage.py seed_demo runs only where this is True (local, test, bench), never in production.
 DEMO_DATA_ALLOWED = False
+
+# --- Content-Security-Policy (django-csp 4): no inline script or style anywhere --------------
+# Scripts and styles come from our own origin as files; the few that must be inline (ReDoc's
+# start-up) carry the request's nonce. Images may be data: URIs (Swagger UI's and the
+# admin's icons are), nothing may frame a page, and forms post only to this origin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
