@@ -282,6 +282,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# Workers keep the project's LOGGING (JSON, redacting filter) instead of Celery's own handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -389,7 +391,11 @@ LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "django_guid.log_filters.CorrelationId"}},
+    "filters": {
+        "request_id": {"()": "django_guid.log_filters.CorrelationId"},
+        # On every handler: no JWT, query string, email or phone number, no request dumps.
+        "redact": {"()": "apps.core.redaction.RedactingFilter"},
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -405,13 +411,17 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "json",
-            "filters": ["request_id"],
+            "filters": ["request_id", "redact"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
-        # The request logger repeats the URL of failed requests; keep it, but not at DEBUG.
+        # INFO or higher, always: at DEBUG it logs every SQL statement with its parameters.
         "django.db.backends": {"level": "INFO"},
+        # Django's own handlers (a plain console, mail to ADMINS with the request attached)
+        # would write before the redacting one: its records go to ours only.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django_guid": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},
         # django-axes names the login (an email) in its warnings: PHI stays out of the logs.
@@ -427,11 +437,16 @@ if SENTRY_DSN:
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.django import DjangoIntegration
 
+    from apps.core.redaction import sentry_before_breadcrumb, sentry_before_send
+
     sentry_sdk.init(
         dsn=SENTRY_DSN,
         environment=SENTRY_ENVIRONMENT,
         integrations=[DjangoIntegration(), CeleryIntegration()],
         send_default_pii=False,
+        include_local_variables=False,
         max_request_body_size="never",
+        before_send=sentry_before_send,
+        before_breadcrumb=sentry_before_breadcrumb,
         traces_sample_rate=0.0,
     )
