@@ -16,7 +16,7 @@ from django.conf import settings
 from django.test import Client
 
 from apps.accounts.contracts import Role
-from tests.factories.accounts import signed_in_admin, user_in_role
+from tests.factories.accounts import signed_in_admin, user_in_role, verify_second_factor
 
 DATABASES = ["default", "notifications"]
 pytestmark = pytest.mark.django_db(databases=DATABASES)
@@ -142,6 +142,22 @@ def test_the_forbidden_page_carries_the_strict_policy() -> None:
 
     assert response.status_code == 403
     assert_strict(response)
+
+
+def test_the_enrolment_and_backup_code_pages_are_strict_and_never_cached() -> None:
+    # given: a clinician signed in with a password, not yet enrolled
+    user = user_in_role(Role.CLINICIAN)
+    client = Client()
+    client.force_login(user)
+
+    enrol = client.get("/staff/login/enrol/")
+    verify_second_factor(client, user)
+    codes = client.post("/staff/account/backup-codes/")
+
+    for response in (enrol, codes):
+        assert response.status_code == 200
+        assert "no-store" in response["Cache-Control"]
+        assert_strict(response)
 
 
 def test_redoc_is_started_with_the_nonce_of_the_policy(client: Client) -> None:
