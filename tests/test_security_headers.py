@@ -144,6 +144,23 @@ def test_the_forbidden_page_carries_the_strict_policy() -> None:
     assert_strict(response)
 
 
+def test_the_csrf_failure_page_carries_the_strict_policy() -> None:
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post("/staff/login/", {"email": "a@clinic.test", "password": "x"})
+
+    assert response.status_code == 403
+    assert "CSRF verification failed" in response.content.decode()
+    assert_strict(response)
+
+
+def test_a_bad_host_gets_the_strict_policy_too(client: Client) -> None:
+    response = client.get("/staff/login/", HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    assert_strict(response)
+
+
 def test_the_enrolment_and_backup_code_pages_are_strict_and_never_cached() -> None:
     # given: a clinician signed in with a password, not yet enrolled
     user = user_in_role(Role.CLINICIAN)
