@@ -175,9 +175,9 @@ OTP_TOTP_ISSUER = "HealthPortal"
 DEMO_DATA_ALLOWED = False
 
 # --- Content-Security-Policy (django-csp 4): no inline script or style anywhere --------------
-# Scripts and styles come from our own origin as files; the few that must be inline (ReDoc's
-# start-up) carry the request's nonce. Images may be data: URIs (Swagger UI's and the
-# admin's icons are), nothing may frame a page, and forms post only to this origin.
+# Scripts and styles come from our own origin as files; the style elements ReDoc injects carry
+# the request's nonce (static/js/redoc-init.js). Images may be data: URIs (Swagger UI's icons
+# are), nothing may frame a page, and forms post only to this origin.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -186,6 +186,7 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
+        # ReDoc runs its search in a worker it makes from a blob: URL of its own bundle.
         "worker-src": [SELF, "blob:"],
         "object-src": [NONE],
         "base-uri": [SELF],
