@@ -341,3 +341,19 @@ def test_the_admin_resets_a_lost_second_factor_and_the_user_enrols_again():
     assert response.status_code == 302
     assert response["Location"].startswith("/staff/login/enrol/")
     assert User.objects.get(pk=user.pk).is_active
+
+
+@pytest.mark.parametrize(
+    "path", ["/staff/", "/staff/patients/", "/staff/notifications/", "/admin/"]
+)
+def test_a_password_alone_reaches_no_staff_page(path):
+    # given: a staff member past the password, not the second factor
+    user = user_in_role(Role.ADMIN)
+    with_authenticator(user)
+    client = Client()
+    assert _post_portal(client, user.email, PASSWORD).status_code == 302
+
+    response = client.get(path)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(("/staff/login/", "/admin/login/"))

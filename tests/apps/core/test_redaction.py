@@ -241,3 +241,35 @@ def test_sentry_is_initialised_with_the_hooks_and_without_pii(monkeypatch):
     assert captured["max_request_body_size"] == "never"
     assert captured["before_send"] is sentry_before_send
     assert captured["before_breadcrumb"] is sentry_before_breadcrumb
+
+
+def test_sql_statements_and_their_parameters_never_log():
+    # django.db.backends logs every statement with its parameters at DEBUG only
+    assert logging.getLogger("django.db.backends").getEffectiveLevel() >= logging.INFO
+    # and a root logger at DEBUG does not change that
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.DEBUG)
+    try:
+        assert not logging.getLogger("django.db.backends").isEnabledFor(logging.DEBUG)
+    finally:
+        root.setLevel(level)
+
+
+def test_every_handler_of_the_project_redacts(settings):
+    # every handler the settings define is configured with the filter...
+    for name, handler in settings.LOGGING["handlers"].items():
+        assert "redact" in handler.get("filters", []), name
+    # ...and the live ones have it (the root's, and django.server's, which does not propagate)
+    # (pytest adds capturing handlers of its own, without names)
+    live = [
+        handler
+        for logger in (logging.getLogger(), logging.getLogger("django.server"))
+        for handler in logger.handlers
+        if handler.get_name() in settings.LOGGING["handlers"]
+    ]
+    assert len(live) == 2
+    for handler in live:
+        assert any(isinstance(f, RedactingFilter) for f in handler.filters), handler
+    # Django's own handlers (console when DEBUG, mail to ADMINS) no longer write first
+    assert logging.getLogger("django").handlers == []
