@@ -9,12 +9,18 @@ notifications consumer sends the confirmation.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
+import runpy
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from gunicorn.config import Config
+from gunicorn.glogging import Logger as GunicornLogger
 from rest_framework.test import APIClient
 
 from apps.accounts.contracts import Role
@@ -32,6 +38,7 @@ from tests.extracted.notifications.conftest import (  # noqa: F401 - outbox_dir 
 from tests.factories.accounts import PASSWORD, sign_in, user_in_role, with_authenticator
 from tests.factories.providers import StaffAssignmentFactory
 
+PROJECT = Path(__file__).resolve().parent.parent
 FAMILY, GIVEN = "Quixtonbury", "Zephyrine"
 EMAIL = "zephyrine.quixtonbury@example.test"
 LOGIN = "zq.login@example.test"
@@ -182,3 +189,34 @@ def test_a_whole_flow_writes_no_phi_and_no_token_to_the_logs(
     assert len(caplog.records) >= 5, [r.getMessage() for r in caplog.records]
     # but no record holds the patient's identifiers or a token
     assert leaks(caplog.records) == []
+
+
+def test_gunicorns_access_log_names_no_query_string_and_no_referer():
+    # given: gunicorn's logger with the project's gunicorn.conf.py, as the image starts it
+    cfg = Config()
+    cfg.set("accesslog", "-")
+    for name, value in runpy.run_path(str(PROJECT / "gunicorn.conf.py")).items():
+        if name in cfg.settings:
+            cfg.set(name, value)
+    access = GunicornLogger(cfg)
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": f"/staff/patients/?q={FAMILY}",
+        "PATH_INFO": "/staff/patients/",
+        "QUERY_STRING": f"q={FAMILY}",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "10.0.0.7",
+        "HTTP_REFERER": f"https://portal.example.org/staff/patients/?email={EMAIL}",
+    }
+    response = SimpleNamespace(status="200 OK", sent=512, headers=[("X-Request-ID", "a1b2")])
+    request = SimpleNamespace(headers=[("REFERER", environ["HTTP_REFERER"])])
+
+    # when: a request is written to the access log
+    atoms = access.atoms_wrapper_class(access.atoms(response, request, environ, dt.timedelta()))
+    line = cfg.access_log_format % atoms
+
+    # then: the path is there, the query and the referer are not
+    assert line.startswith('10.0.0.7 "GET /staff/patients/" 200 512 ')
+    assert line.endswith(" a1b2")
+    assert FAMILY not in line
+    assert EMAIL not in line
