@@ -1,9 +1,14 @@
-"""Users in the Django admin, signed in by email."""
+"""Users in the Django admin, signed in by email; deactivation and second-factor resets go
+through the services, so sessions and tokens end with them."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.db.models import QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
 
+from apps.accounts import services
 from apps.accounts.models import User
 
 
@@ -41,3 +46,32 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
     filter_horizontal = ("groups",)
+    actions = ("deactivate", "reset_second_factor")
+
+    def save_model(self, request: HttpRequest, obj: User, form: ModelForm, change: bool) -> None:
+        deactivating = change and "is_active" in form.changed_data and not obj.is_active
+        if deactivating:
+            # The service makes this change, with its effects (sessions, tokens, the event).
+            obj.is_active = True
+        super().save_model(request, obj, form, change)
+        if deactivating:
+            services.user_deactivate(user_id=obj.pk, by_id=request.user.pk)
+            obj.is_active = False
+
+    @admin.action(description="Deactivate (ends their sessions and tokens now)")
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        ids = list(queryset.filter(is_active=True).values_list("pk", flat=True))
+        for user_id in ids:
+            services.user_deactivate(user_id=user_id, by_id=request.user.pk)
+        self.message_user(request, f"{len(ids)} user(s) deactivated.", messages.SUCCESS)
+
+    @admin.action(description="Reset second factor (lost device: enrol again at next sign-in)")
+    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        ids = list(queryset.values_list("pk", flat=True))
+        for user_id in ids:
+            services.user_second_factor_reset(user_id=user_id, by_id=request.user.pk)
+        self.message_user(
+            request,
+            f"Second factor reset for {len(ids)} user(s); they enrol a new device at next sign-in.",
+            messages.SUCCESS,
+        )

@@ -27,3 +27,30 @@ class UserPasswordChanged(DomainEvent):
 
     user_id: int
     reason: PasswordChangeReason
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UserDeactivated(DomainEvent):
+    """A login was deactivated; its sessions were ended and its refresh tokens revoked."""
+
+    event_type = "accounts.UserDeactivated"
+    version = 1
+    aggregate_type = "accounts.User"
+    aggregate_id_field = "user_id"
+
+    user_id: int
+    by_id: int | None  # the admin who did it; None for a system action
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class UserSecondFactorReset(DomainEvent):
+    """A user's authenticator app and backup codes were removed (a lost device) and their
+    sessions ended: they enrol a new device at their next sign-in."""
+
+    event_type = "accounts.UserSecondFactorReset"
+    version = 1
+    aggregate_type = "accounts.User"
+    aggregate_id_field = "user_id"
+
+    user_id: int
+    by_id: int | None

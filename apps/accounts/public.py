@@ -126,9 +126,15 @@ def backup_codes_remaining(*, user_id: int) -> int:
     return two_factor.backup_codes_remaining(user_id=user_id)
 
 
-def second_factor_reset(*, user_id: int) -> None:
-    """Remove a user's devices (a lost phone): they enrol again at their next sign-in."""
-    two_factor.second_factor_reset(user_id=user_id)
+def second_factor_reset(*, user_id: int, by_id: int | None) -> None:
+    """Remove a user's devices (a lost phone) and end their sessions: they enrol again at their
+    next sign-in."""
+    services.user_second_factor_reset(user_id=user_id, by_id=by_id)
+
+
+def user_deactivate(*, user_id: int, by_id: int | None) -> None:
+    """Deactivate a login: its sessions end and its refresh tokens are revoked at once."""
+    services.user_deactivate(user_id=user_id, by_id=by_id)
 
 
 def totp_device_install(*, user_id: int, secret_base32: str) -> None:

@@ -1,17 +1,21 @@
-"""Writes of users: creation with a role, deactivation, passwords and their reset links."""
+"""Writes of users: creation with a role, deactivation, second-factor resets, sessions,
+passwords and their reset links."""
 
 from __future__ import annotations
 
 import logging
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework_simplejwt.exceptions import TokenError
@@ -19,8 +23,14 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from apps.accounts import two_factor
 from apps.accounts.contracts import PasswordResetLinkInvalid, Role
-from apps.accounts.events import PasswordChangeReason, UserPasswordChanged
+from apps.accounts.events import (
+    PasswordChangeReason,
+    UserDeactivated,
+    UserPasswordChanged,
+    UserSecondFactorReset,
+)
 from apps.accounts.models import User, normalize_email
 from apps.core.errors import Conflict, ValidationFailed
 from apps.core.outbox import emit
@@ -71,10 +81,50 @@ def user_create(
 
 
 @transaction.atomic
-def user_deactivate(*, user: User) -> User:
-    user.is_active = False
-    user.save(update_fields=["is_active"])
+def user_deactivate(*, user_id: int, by_id: int | None) -> User:
+    """Deactivate a login at once: it can no longer sign in, its open sessions end now (the
+    next request is anonymous) and every refresh token it holds is revoked. Emits
+    UserDeactivated when the login was active; deactivating an inactive one only repeats the
+    revocations."""
+    user = _user_for_update(user_id)
+    was_active = user.is_active
+    if was_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    user_sessions_end(user_id=user.pk)
+    user_tokens_revoke(user_id=user.pk)
+    if was_active:
+        emit(UserDeactivated(user_id=user.pk, by_id=by_id))
+        logger.info("user %s deactivated by %s", user.pk, by_id)
     return user
+
+
+@transaction.atomic
+def user_second_factor_reset(*, user_id: int, by_id: int | None) -> None:
+    """A lost device: remove the user's authenticator app and backup codes and end their
+    sessions, so the next sign-in enrols a new device. Emits UserSecondFactorReset."""
+    user = _user_for_update(user_id)
+    two_factor.second_factor_reset(user_id=user.pk)
+    user_sessions_end(user_id=user.pk)
+    emit(UserSecondFactorReset(user_id=user.pk, by_id=by_id))
+    logger.info("second factor of user %s reset by %s", user.pk, by_id)
+
+
+def user_sessions_end(*, user_id: int) -> int:
+    """Delete every unexpired session signed in as the user; how many.
+
+    Sessions live in the database and lapse after SESSION_IDLE_MINUTES without a request, so the
+    unexpired ones are the few of the last minutes: reading them all is cheap, and spares a
+    table of session keys per user kept up to date at every sign-in.
+    """
+    live = Session.objects.filter(expire_date__gt=timezone.now())
+    keys = [
+        session.session_key
+        for session in live.iterator(chunk_size=500)
+        if session.get_decoded().get(SESSION_KEY) == str(user_id)
+    ]
+    Session.objects.filter(session_key__in=keys).delete()
+    return len(keys)
 
 
 def user_credentials_validate(*, email: str, password: str) -> str:

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+from csp.constants import NONCE, NONE, SELF
 from kombu import Queue
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "health_check",
     "simple_history",
+    "csp",
     "apps.core",
     "apps.accounts",
     "apps.patients",
@@ -59,6 +61,8 @@ MIDDLEWARE = [
     "django_guid.middleware.guid_middleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy of every response, with a fresh nonce per request.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -89,6 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -141,6 +146,14 @@ AXES_SENSITIVE_PARAMETERS = ["password", "new_password", "old_password", "token"
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 PATIENT_APP_URL = env("PATIENT_APP_URL", default="http://localhost:3000")
+# Argon2id first: new and changed passwords are hashed with it, and older hashes (PBKDF2) are
+# upgraded at the next successful sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -163,6 +176,27 @@ SESSION_COOKIE_SAMESITE = "Lax"
 OTP_TOTP_ISSUER = "HealthPortal"
 # manage.py seed_demo runs only where this is True (local, test, bench), never in production.
 DEMO_DATA_ALLOWED = False
+
+# --- Content-Security-Policy (django-csp 4): no inline script or style anywhere --------------
+# Scripts and styles come from our own origin as files; the style elements ReDoc injects carry
+# the request's nonce (static/js/redoc-init.js). Images may be data: URIs (Swagger UI's icons
+# are), nothing may frame a page, and forms post only to this origin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        # ReDoc runs its search in a worker it makes from a blob: URL of its own bundle.
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
@@ -252,6 +286,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# Workers keep the project's LOGGING (JSON, redacting filter) instead of Celery's own handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -362,7 +398,11 @@ LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "django_guid.log_filters.CorrelationId"}},
+    "filters": {
+        "request_id": {"()": "django_guid.log_filters.CorrelationId"},
+        # On every handler: no JWT, query string, email or phone number, no request dumps.
+        "redact": {"()": "apps.core.redaction.RedactingFilter"},
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -378,13 +418,17 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "json",
-            "filters": ["request_id"],
+            "filters": ["request_id", "redact"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
-        # The request logger repeats the URL of failed requests; keep it, but not at DEBUG.
+        # INFO or higher, always: at DEBUG it logs every SQL statement with its parameters.
         "django.db.backends": {"level": "INFO"},
+        # Django's own handlers (a plain console, mail to ADMINS with the request attached)
+        # would write before the redacting one: its records go to ours only.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django_guid": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},
         # django-axes names the login (an email) in its warnings: PHI stays out of the logs.
@@ -400,11 +444,16 @@ if SENTRY_DSN:
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.django import DjangoIntegration
 
+    from apps.core.redaction import sentry_before_breadcrumb, sentry_before_send
+
     sentry_sdk.init(
         dsn=SENTRY_DSN,
         environment=SENTRY_ENVIRONMENT,
         integrations=[DjangoIntegration(), CeleryIntegration()],
         send_default_pii=False,
+        include_local_variables=False,
         max_request_body_size="never",
+        before_send=sentry_before_send,
+        before_breadcrumb=sentry_before_breadcrumb,
         traces_sample_rate=0.0,
     )

@@ -10,6 +10,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -83,6 +84,12 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _not_stored(response: HttpResponse) -> HttpResponse:
+    """A page with a secret shown once (the TOTP key, backup codes): no cache may keep it."""
+    add_never_cache_headers(response)
+    return response
+
+
 def _signed_in_staff(request: HttpRequest) -> bool:
     return request.user.is_authenticated and accounts.user_is_staff(user_id=request.user.pk)
 
@@ -121,19 +128,23 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         codes = accounts.totp_enrolment_confirm(request=request, token=form.cleaned_data["code"])
         if codes is not None:
-            return render(
-                request,
-                "portal/auth/backup_codes.html",
-                {"codes": codes, "next": _next_url(request), "enrolled": True},
+            return _not_stored(
+                render(
+                    request,
+                    "portal/auth/backup_codes.html",
+                    {"codes": codes, "next": _next_url(request), "enrolled": True},
+                )
             )
         form.add_error("code", "That code is not correct. Check the app and try the next code.")
         status = 400
     enrolment = accounts.totp_enrolment_start(user_id=request.user.pk)
-    return render(
-        request,
-        "portal/auth/enrol.html",
-        {"form": form, "enrolment": enrolment, "next": _next_url(request)},
-        status=status,
+    return _not_stored(
+        render(
+            request,
+            "portal/auth/enrol.html",
+            {"form": form, "enrolment": enrolment, "next": _next_url(request)},
+            status=status,
+        )
     )
 
 
@@ -141,10 +152,12 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
 @staff_view(Permission.VIEW)
 def backup_codes_regenerate(request: HttpRequest) -> HttpResponse:
     codes = accounts.backup_codes_regenerate(user_id=request.staff.user_id)
-    return render(
-        request,
-        "portal/auth/backup_codes.html",
-        {"codes": codes, "next": reverse("portal:today"), "enrolled": False},
+    return _not_stored(
+        render(
+            request,
+            "portal/auth/backup_codes.html",
+            {"codes": codes, "next": reverse("portal:today"), "enrolled": False},
+        )
     )
 
 
