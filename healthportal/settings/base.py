@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "health_check",
     "apps.core",
+    "apps.audit",
     "apps.accounts",
     "apps.patients",
     "apps.providers",
@@ -68,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "apps.accounts.sessions.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Writes the request's PHI access records with one INSERT, error responses included.
+    "apps.audit.middleware.AccessLogMiddleware",
     # Last, as django-axes asks: it turns a lockout during authentication into a response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -304,6 +307,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=6),
         "options": {"queue": "default"},
     },
+    "audit-seal": {
+        "task": "audit.seal",
+        "schedule": timedelta(minutes=1),
+        "options": {"queue": "default", "expires": 60},
+    },
     "notifications-deliver-due": {
         "task": "notifications.deliver_due",
         "schedule": 10,
@@ -313,6 +321,10 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Notifications (extracted/notifications) ------------------------------------------------
 NOTIFICATIONS_STAFF_EMAIL = env("NOTIFICATIONS_STAFF_EMAIL", default="clinic-staff@localhost")
+# Security alerts (break-glass access) go to the administrators.
+NOTIFICATIONS_ADMIN_EMAIL = (
+    env("NOTIFICATIONS_ADMIN_EMAIL", default="") or NOTIFICATIONS_STAFF_EMAIL
+)
 NOTIFICATIONS_REMINDER_HOURS = [
     int(hours) for hours in env.list("NOTIFICATIONS_REMINDER_HOURS", default=["48", "2"])
 ]
@@ -336,6 +348,14 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="HealthPortal <no-reply@localhost>")
+
+# --- Audit (apps/audit, docs/adr/0007-audit-log.md) ------------------------------------------
+# A staff member's break-glass access to a patient outside their care lasts this long.
+BREAK_GLASS_MINUTES = env.int("BREAK_GLASS_MINUTES", default=60)
+BREAK_GLASS_REASON_MIN_LENGTH = 15
+# The sealer leaves rows younger than this (and any written after the oldest open transaction
+# began) for its next run, so a lower id committed late is never skipped.
+AUDIT_SEAL_GRACE_SECONDS = 30
 
 # --- Scheduling policy ---------------------------------------------------------------------
 SLOT_HORIZON_DAYS = 60  # slots are materialised this far ahead, daily
