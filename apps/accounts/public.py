@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.http import HttpRequest
 
 from apps.accounts import selectors, services, two_factor
@@ -126,3 +128,8 @@ def second_factor_reset(*, user_id: int) -> None:
 def totp_device_install(*, user_id: int, secret_base32: str) -> None:
     """A confirmed device with a known secret, for demo staff only (refused in production)."""
     two_factor.totp_device_install(user_id=user_id, secret_base32=secret_base32)
+
+
+def user_display_names(*, user_ids: Iterable[int]) -> dict[int, str]:
+    """Names to show for users (the access log keeps only ids): one query."""
+    return selectors.user_display_names(user_ids=user_ids)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from apps.accounts.contracts import Role, UserRef
 from apps.accounts.models import User, normalize_email
 
@@ -42,3 +44,9 @@ def user_is_staff(*, user_id: int) -> bool:
 
 def user_is_active(*, user_id: int) -> bool:
     return User.objects.filter(pk=user_id, is_active=True).exists()
+
+
+def user_display_names(*, user_ids: Iterable[int]) -> dict[int, str]:
+    """Each known user's display name (their email when they have none): one query."""
+    rows = User.objects.filter(pk__in=set(user_ids)).values_list("pk", "display_name", "email")
+    return {pk: display_name or email for pk, display_name, email in rows}

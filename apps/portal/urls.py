@@ -1,6 +1,6 @@
 """The staff portal's URLs, mounted at /staff/: each area's views module lists its own."""
 
-from apps.portal.views import auth, booking, patients, reviews, schedules, today
+from apps.portal.views import audit, auth, booking, patients, reviews, schedules, today
 
 app_name = "portal"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     *patients.urlpatterns,
     *reviews.urlpatterns,
     *schedules.urlpatterns,
+    *audit.urlpatterns,
 ]

@@ -36,6 +36,8 @@ from apps.portal.access import (
     Permission,
     in_care,
     outside_care,
+    record_created,
+    record_shown,
     staff_view,
 )
 from apps.portal.forms_patients import (
@@ -94,6 +96,7 @@ def patient_search(request: HttpRequest) -> HttpResponse:
         shown = mine[:RESULTS_SHOWN]
         flags = allergies.allergy_flags(patient_ids=[patient.id for patient in shown])
         results = [SearchResult(patient=p, flag=flags.get(p.id)) for p in shown]
+        record_shown(request, patient_ids=[patient.id for patient in shown])
     return render(
         request,
         "portal/patients/search.html",
@@ -123,6 +126,7 @@ def patient_new(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.detail)
             add_service_errors(form, exc.field_errors, {})
         else:
+            record_created(request, patient_id=patient.id)
             messages.success(
                 request,
                 f"Registered {patient.family_name}, {patient.given_name} with MRN {patient.mrn}.",
