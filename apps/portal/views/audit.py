@@ -33,6 +33,7 @@ from apps.portal.access import Permission, break_glass_screen, staff_view
 from apps.portal.forms_audit import AccessLogFilterForm, BreakGlassForm
 
 PAGE_SIZE = 50
+MRN_LENGTH = 9
 EXPORT_CHUNK = 1000
 BREAK_GLASS_RESOURCE = "break_glass_grant"
 CSV_COLUMNS = (
@@ -108,14 +109,13 @@ class LogRow:
 
 def _patient_id(value: str) -> int | None:
     """A patient id, or the id behind a 9-digit MRN; -1 (matches nothing) for an unknown MRN."""
-    digits = "".join(filter(str.isdigit, value))
-    if not digits:
+    value = value.strip()
+    if not value:
         return None
-    if len(digits) == 9 and patients.mrn_is_valid(digits):
-        found = [p for p in patients.patient_search(query=digits, include_inactive=True)]
-        match = next((p.id for p in found if p.mrn == digits), None)
-        return match if match is not None else -1
-    return int(digits)
+    if value.isdigit() and len(value) < MRN_LENGTH:
+        return int(value)
+    found = patients.patient_search(query=value, limit=1, include_inactive=True)
+    return found[0].id if found and found[0].mrn == value.removeprefix("MRN").strip() else -1
 
 
 def _user_id(value: str) -> int | None:
