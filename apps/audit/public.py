@@ -23,6 +23,7 @@ from apps.audit.contracts import (
 
 __all__ = [
     "AccessContext",
+    "AccessPages",
     "Action",
     "Outcome",
     "Purpose",
@@ -78,6 +79,26 @@ def access_count(*, access_filter: AccessFilter) -> int:
 
 def access_slice(*, access_filter: AccessFilter, offset: int, limit: int) -> list[AccessEntry]:
     return selectors.access_slice(access_filter=access_filter, offset=offset, limit=limit)
+
+
+class AccessPages:
+    """The log under a filter as Django's and DRF's paginators take it: len/count() and a
+    slice, one query each, newest first."""
+
+    def __init__(self, access_filter: AccessFilter) -> None:
+        self.access_filter = access_filter
+
+    def count(self) -> int:
+        return selectors.access_count(access_filter=self.access_filter)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[AccessEntry]:
+        start = window.start or 0
+        return selectors.access_slice(
+            access_filter=self.access_filter, offset=start, limit=window.stop - start
+        )
 
 
 def access_iter(*, access_filter: AccessFilter) -> Iterator[AccessEntry]:

@@ -148,23 +148,6 @@ def _filter(form: AccessLogFilterForm) -> AccessFilter:
     )
 
 
-class _LogPages:
-    """What Django's Paginator needs of the log: its length, and a slice as one query."""
-
-    def __init__(self, access_filter: AccessFilter) -> None:
-        self.access_filter = access_filter
-
-    def count(self) -> int:
-        return audit.access_count(access_filter=self.access_filter)
-
-    def __getitem__(self, window: slice) -> list[AccessEntry]:
-        return audit.access_slice(
-            access_filter=self.access_filter,
-            offset=window.start,
-            limit=window.stop - window.start,
-        )
-
-
 def _rows(entries: list[AccessEntry]) -> list[LogRow]:
     names = accounts.user_display_names(
         user_ids=[entry.user_id for entry in entries if entry.user_id is not None]
@@ -191,7 +174,9 @@ def _rows(entries: list[AccessEntry]) -> list[LogRow]:
 def access_log(request: HttpRequest) -> HttpResponse:
     form = AccessLogFilterForm(request.GET or None)
     access_filter = _filter(form)
-    page: Page = Paginator(_LogPages(access_filter), PAGE_SIZE).get_page(request.GET.get("page"))
+    page: Page = Paginator(audit.AccessPages(access_filter), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     query = {key: value for key, value in request.GET.items() if key != "page" and value}
     return render(
         request,
