@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from apps.allergies import services
 from apps.allergies.models import AllergyIntolerance, AllergyReaction, Substance
 from apps.allergies.selectors import substance_display
+from apps.audit import public as audit
 from apps.core.errors import ApplicationError
 
 
@@ -36,7 +37,8 @@ class AllergyReactionInline(admin.TabularInline):
 
 
 @admin.register(AllergyIntolerance)
-class AllergyIntoleranceAdmin(admin.ModelAdmin):
+class AllergyIntoleranceAdmin(audit.PatientAccessAdmin, admin.ModelAdmin):
+    audit_resource = "allergy"
     list_display = (
         "id",
         "patient__mrn",

@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from apps.audit import selectors, services
+from apps.audit.admin_access import PatientAccessAdmin
 from apps.audit.contracts import (
     AccessContext,
     AccessEntry,
@@ -26,6 +27,7 @@ __all__ = [
     "AccessPages",
     "Action",
     "Outcome",
+    "PatientAccessAdmin",
     "Purpose",
     "Severity",
     "access_count",

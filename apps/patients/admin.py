@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from apps.audit import public as audit
 from apps.core.errors import ApplicationError
 from apps.patients import selectors, services
 from apps.patients.models import Patient, PortalInvitation
@@ -82,7 +83,9 @@ def _become(obj: Patient, saved: Patient) -> None:
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(audit.PatientAccessAdmin, admin.ModelAdmin):
+    audit_resource = "patient"
+    audit_patient_field = "pk"
     form = PatientAdminForm
     list_display = (
         "mrn",
@@ -180,7 +183,8 @@ class PatientAdmin(admin.ModelAdmin):
 
 
 @admin.register(PortalInvitation)
-class PortalInvitationAdmin(admin.ModelAdmin):
+class PortalInvitationAdmin(audit.PatientAccessAdmin, admin.ModelAdmin):
+    audit_resource = "portal_invitation"
     """Read-only: invitations are issued through the service, and the code hash stays hidden."""
 
     list_display = ("id", "patient", "created_at", "expires_at", "used_at")
