@@ -282,6 +282,7 @@ OUTBOX_CONSUMERS: dict[str, tuple[str, tuple[str, ...]]] = {
             "scheduling.AppointmentStatusChanged",
             "scheduling.WaitlistOfferMade",
             "allergies.AllergyRecorded",
+            "audit.BreakGlassAccessGranted",
         ),
     ),
 }
