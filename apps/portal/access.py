@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -193,13 +193,16 @@ def in_care(
     return allowed
 
 
-def record_shown(request: HttpRequest, *, patient_ids: list[int]) -> None:
-    """Patients listed on a page (search results): one record each, one INSERT in all."""
-    for patient_id in patient_ids:
+def record_shown(
+    request: HttpRequest, *, patient_ids: Iterable[int], resource: str = "patient_search"
+) -> None:
+    """Patients listed on a page (search results, a day's schedule, a review queue): one
+    record each, written with the request's one INSERT."""
+    for patient_id in dict.fromkeys(patient_ids):
         audit.record_access(
             request,
             patient_id=patient_id,
-            resource="patient_search",
+            resource=resource,
             resource_id=patient_id,
             action=Action.SEARCH,
             purpose=Purpose.TREATMENT,

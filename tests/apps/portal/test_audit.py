@@ -307,3 +307,22 @@ def test_the_csv_export_streams_the_filtered_log_and_is_itself_recorded(
         "access_log",
         patient.id,
     )
+
+
+def test_the_day_schedule_records_each_patient_it_lists_in_one_insert(staff_client, role):
+    role.location.timezone = "UTC"
+    role.location.save()
+    first, second = PatientFactory.create_batch(2)
+    _seen(role, first, days=0)
+    start = timezone.now().replace(minute=30, second=0, microsecond=0)
+    slot = SlotFactory(role=role, start=start, end=start + dt.timedelta(minutes=30))
+    AppointmentFactory(patient=second, slot=slot)
+    client, _ = staff_client(Role.FRONT_DESK, locations=[role.location])
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/staff/").status_code == 200
+
+    assert len(_audit_inserts(queries.captured_queries)) == 1
+    assert set(
+        AccessRecord.objects.filter(resource_type="schedule").values_list("patient_id", "action")
+    ) == {(first.id, "search"), (second.id, "search")}
