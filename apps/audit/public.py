@@ -3,7 +3,7 @@ break-glass grants. Any layer may record; reading the log is for layers that sho
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.http import HttpRequest
@@ -139,8 +139,11 @@ def seal_pending() -> int:
     return services.seal_pending()
 
 
-def chain_verify() -> tuple[int, list[VerifyProblem]]:
-    checked, problems = services.chain_verify()
+def chain_verify(
+    *, progress: Callable[[int, int], None] | None = None
+) -> tuple[int, list[VerifyProblem]]:
+    """Recompute the seal chain; (rows checked, findings naming rows or seals)."""
+    checked, problems = services.chain_verify(progress=progress)
     return checked, [
         VerifyProblem(
             kind=problem["kind"],

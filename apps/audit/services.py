@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -44,6 +44,7 @@ SEAL_BATCH_SIZE = 5000
 # The sealer's lock: two beat runs never build two links on the same predecessor (the unique
 # after_id would refuse the second anyway). Only sealers take it; recording never does.
 SEAL_LOCK_KEY = 0x4A0D17
+PROGRESS_EVERY = 100
 
 
 # --- recording ---------------------------------------------------------------------------------
@@ -317,13 +318,19 @@ def _diagnose(seal: Seal, actual: Sequence[tuple[int, str]]) -> list[dict[str, A
     return problems
 
 
-def chain_verify() -> tuple[int, list[dict[str, Any]]]:
-    """Recompute the chain over every seal; (rows checked, problems found)."""
+def chain_verify(
+    *, progress: Callable[[int, int], None] | None = None
+) -> tuple[int, list[dict[str, Any]]]:
+    """Recompute the chain over every seal; (rows checked, problems found). `progress` is told
+    (seals done, seals in all) every PROGRESS_EVERY seals."""
     problems: list[dict[str, Any]] = []
     checked = 0
     prev_hash = GENESIS_HASH
     prev_last_id = 0
-    for seal in Seal.objects.order_by("last_id").iterator(chunk_size=100):
+    total = Seal.objects.count()
+    for done, seal in enumerate(Seal.objects.order_by("last_id").iterator(chunk_size=100), 1):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done, total)
         if seal.prev_hash != prev_hash or seal.after_id != prev_last_id:
             problems.append(
                 {

@@ -14,7 +14,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write("Verifying the access log's seal chain...")
-        checked, problems = audit.chain_verify()
+        checked, problems = audit.chain_verify(
+            progress=lambda done, total: self.stdout.write(f"  {done}/{total} seals checked")
+        )
         for problem in problems:
             where = f"row {problem.record_id}" if problem.record_id is not None else "seal"
             self.stderr.write(f"{problem.kind}: {where} (seal {problem.seal_id}): {problem.detail}")
