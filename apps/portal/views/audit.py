@@ -197,6 +197,14 @@ def _chunks(entries: Iterable[AccessEntry], size: int) -> Iterator[list[AccessEn
         yield chunk
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    """Text as a spreadsheet shows it, never runs it: the user agent is the client's to choose."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
 class _Echo:
     """csv.writer writes to this and gets the line back, for streaming."""
 
@@ -215,7 +223,7 @@ def _csv_lines(access_filter: AccessFilter) -> Iterator[str]:
                     entry.id,
                     entry.occurred_at.astimezone(dt.UTC).isoformat(),
                     entry.user_id if entry.user_id is not None else "",
-                    row.user_name,
+                    _cell(row.user_name),
                     entry.actor_role,
                     entry.patient_id if entry.patient_id is not None else "",
                     entry.resource_type,
@@ -225,7 +233,7 @@ def _csv_lines(access_filter: AccessFilter) -> Iterator[str]:
                     entry.outcome.value,
                     entry.severity.value,
                     entry.ip_address or "",
-                    entry.user_agent,
+                    _cell(entry.user_agent),
                     entry.request_id,
                 )
             )

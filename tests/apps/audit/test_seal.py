@@ -10,6 +10,7 @@ from django.db import connection
 from apps.audit import public as audit
 from apps.audit.contracts import Action, Purpose
 from apps.audit.models import AccessRecord, Seal
+from healthportal.celery import app
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +154,11 @@ def test_rows_of_a_transaction_still_open_wait_and_a_rolled_back_gap_is_passed()
         assert audit.seal_pending() == 1
     finally:
         other.close()
+
+
+def test_beat_runs_the_sealer_every_minute(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["audit-seal"]
+    assert entry["task"] == "audit.seal"
+    assert entry["schedule"].total_seconds() == 60
+    app.loader.import_default_modules()
+    assert "audit.seal" in app.tasks

@@ -326,3 +326,16 @@ def test_the_day_schedule_records_each_patient_it_lists_in_one_insert(staff_clie
     assert set(
         AccessRecord.objects.filter(resource_type="schedule").values_list("patient_id", "action")
     ) == {(first.id, "search"), (second.id, "search")}
+
+
+def test_the_csv_export_defuses_spreadsheet_formulas_from_the_user_agent(staff_client, role):
+    patient = PatientFactory()
+    _seen(role, patient)
+    clinician, _ = staff_client(Role.CLINICIAN, locations=[role.location])
+    clinician.get(f"/staff/patients/{patient.id}/", HTTP_USER_AGENT="=HYPERLINK(1)")
+    admin, _ = staff_client(Role.ADMIN)
+
+    response = admin.get("/staff/audit/export.csv", {"action": "read"})
+
+    [row] = csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
+    assert row["user_agent"] == "'=HYPERLINK(1)"
