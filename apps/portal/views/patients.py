@@ -287,7 +287,7 @@ def allergy_action(
 ) -> HttpResponse:
     if action not in ALLERGY_ACTIONS:
         raise Http404("No such action.")
-    if not in_care(request, patient_id):
+    if not in_care(request, patient_id, resource="allergy", resource_id=allergy_id):
         return outside_care(request, action="open this patient's record")
     try:
         allergy = allergies.allergy_get(allergy_id=allergy_id)
@@ -308,7 +308,7 @@ def allergy_action(
 @require_POST
 @staff_view(Permission.CHANGE_ALLERGIES)
 def no_known_allergies(request: HttpRequest, patient_id: int) -> HttpResponse:
-    if not in_care(request, patient_id):
+    if not in_care(request, patient_id, resource="allergy"):
         return outside_care(request, action="open this patient's record")
     _record(patient_id)
     try:
@@ -326,7 +326,7 @@ def _optional(vocabulary: type, value: str) -> object:
 
 @staff_view(Permission.CHANGE_ALLERGIES)
 def allergy_new(request: HttpRequest, patient_id: int) -> HttpResponse:
-    if not in_care(request, patient_id):
+    if not in_care(request, patient_id, resource="allergy"):
         return outside_care(request, action="open this patient's record")
     record = _record(patient_id)
     form = AllergyForm(request.POST or None, substances=allergies.substance_catalogue())
@@ -370,7 +370,7 @@ def allergy_new(request: HttpRequest, patient_id: int) -> HttpResponse:
 @require_POST
 @staff_view(Permission.BOOK)
 def invitation_issue(request: HttpRequest, patient_id: int) -> HttpResponse:
-    if not in_care(request, patient_id):
+    if not in_care(request, patient_id, resource="portal_invitation"):
         return outside_care(request, action="open this patient's record")
     record = _record(patient_id)
     context: dict[str, object] = {"record": record}

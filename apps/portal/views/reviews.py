@@ -156,7 +156,7 @@ def allergy_verify(request: HttpRequest, allergy_id: int, action: str) -> HttpRe
         allergy = allergies.allergy_get(allergy_id=allergy_id)
     except AllergyNotFound as exc:
         raise Http404("No such allergy entry.") from exc
-    if not in_care(request, allergy.patient_id):
+    if not in_care(request, allergy.patient_id, resource="allergy", resource_id=allergy_id):
         return outside_care(request, action="verify this patient's allergies")
     service, message = ALLERGY_ACTIONS[action]
     error = ""
