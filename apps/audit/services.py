@@ -170,7 +170,7 @@ def break_glass_grant(
             )
         )
     access_record(
-        request,
+        request if request is not None else AccessContext(user_id=user_id, actor_role=actor_role),
         patient_id=patient_id,
         resource="break_glass_grant",
         resource_id=grant.id,
