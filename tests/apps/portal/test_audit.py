@@ -339,3 +339,12 @@ def test_the_csv_export_defuses_spreadsheet_formulas_from_the_user_agent(staff_c
 
     [row] = csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
     assert row["user_agent"] == "'=HYPERLINK(1)"
+
+
+@pytest.mark.parametrize(("role_name", "shown"), [(Role.ADMIN, True), (Role.FRONT_DESK, False)])
+def test_the_access_log_is_in_the_menu_of_admins_only(staff_client, role_name, shown):
+    client, _ = staff_client(role_name)
+
+    page = client.get("/staff/patients/").content.decode()
+
+    assert ('href="/staff/audit/"' in page) is shown
