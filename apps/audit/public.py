@@ -122,13 +122,7 @@ def break_glass_grant(
         patient_id=patient_id,
         reason=reason,
     )
-    return BreakGlassGrant(
-        id=grant.id,
-        user_id=grant.user_id,
-        patient_id=grant.patient_id,
-        granted_at=grant.granted_at,
-        expires_at=grant.expires_at,
-    )
+    return selectors.grant_info(grant)
 
 
 def break_glass_reasons(*, grant_ids: list[int]) -> dict[int, str]:

@@ -83,8 +83,10 @@ def break_glass_active(*, user_id: int, patient_id: int) -> BreakGlassGrant | No
         .order_by("-expires_at")
         .first()
     )
-    if row is None:
-        return None
+    return grant_info(row) if row is not None else None
+
+
+def grant_info(row: GrantRow) -> BreakGlassGrant:
     return BreakGlassGrant(
         id=row.id,
         user_id=row.user_id,
