@@ -129,14 +129,8 @@ def test_verify_finds_a_rewritten_seal():
 
 
 def test_rows_of_a_transaction_still_open_wait_and_a_rolled_back_gap_is_passed():
-    settings_dict = connection.settings_dict
-    other = psycopg.connect(
-        dbname=settings_dict["NAME"],
-        user=settings_dict["USER"],
-        host=settings_dict["HOST"],
-        port=settings_dict["PORT"] or 5432,
-        password=settings_dict["PASSWORD"] or None,
-    )
+    # A second session on the test database, as Django would open it (server or embedded).
+    other = psycopg.connect(**connection.get_connection_params())
     try:
         # Given another transaction that took an id and has not committed
         other.execute(
