@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from apps.allergies import services
 from apps.allergies.models import AllergyIntolerance, AllergyReaction, Substance
 from apps.allergies.selectors import substance_display
+from apps.audit import public as audit
 from apps.core.errors import ApplicationError
 from apps.core.history_admin import ReadOnlyHistoryAdmin
 
@@ -37,7 +38,8 @@ class AllergyReactionInline(admin.TabularInline):
 
 
 @admin.register(AllergyIntolerance)
-class AllergyIntoleranceAdmin(ReadOnlyHistoryAdmin):
+class AllergyIntoleranceAdmin(audit.PatientAccessAdmin, ReadOnlyHistoryAdmin):
+    audit_resource = "allergy"
     list_display = (
         "id",
         "patient__mrn",

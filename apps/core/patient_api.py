@@ -12,6 +12,9 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 PATIENT_ID_CLAIM = "patient_id"
+# Set on Django's request once a /me/ call is authorised: apps.audit's middleware records the
+# patient's access to their own record from it (purpose "self"), so no view needs a line.
+CALLER_PATIENT_ATTRIBUTE = "caller_patient_id"
 
 
 def patient_id_of(request: Request) -> int | None:
@@ -40,6 +43,10 @@ class PatientAPIView(APIView):
     """Base of /api/v1/me/ views: `self.patient_id` is the caller's own patient record."""
 
     permission_classes = [IsPatient]
+
+    def initial(self, request: Request, *args: object, **kwargs: object) -> None:
+        super().initial(request, *args, **kwargs)
+        setattr(request._request, CALLER_PATIENT_ATTRIBUTE, patient_id_of(request))
 
     @property
     def patient_id(self) -> int:

@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from apps.audit import public as audit
 from apps.core.errors import ApplicationError
 from apps.core.history_admin import ReadOnlyHistoryAdmin
 from apps.patients import selectors, services
@@ -83,7 +84,9 @@ def _become(obj: Patient, saved: Patient) -> None:
 
 
 @admin.register(Patient)
-class PatientAdmin(ReadOnlyHistoryAdmin):
+class PatientAdmin(audit.PatientAccessAdmin, ReadOnlyHistoryAdmin):
+    audit_resource = "patient"
+    audit_patient_field = "pk"
     form = PatientAdminForm
     list_display = (
         "mrn",
@@ -181,7 +184,8 @@ class PatientAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(PortalInvitation)
-class PortalInvitationAdmin(admin.ModelAdmin):
+class PortalInvitationAdmin(audit.PatientAccessAdmin, admin.ModelAdmin):
+    audit_resource = "portal_invitation"
     """Read-only: invitations are issued through the service, and the code hash stays hidden."""
 
     list_display = ("id", "patient", "created_at", "expires_at", "used_at")

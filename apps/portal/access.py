@@ -3,6 +3,10 @@
 Every portal view is wrapped in `staff_view(permission)`: the user must be signed in, in a
 staff role, have passed the second factor in this session, and hold a role the permission
 grants; otherwise they are sent to sign in, or shown a forbidden page saying what was needed.
+
+The PHI access log is fed here, so a view needs no line of its own: `in_care` and
+`appointment_at_my_location` record the access they allow or refuse (apps.audit.public).
+A staff member refused by `in_care` gets the break-glass screen from `outside_care`.
 """
 
 from __future__ import annotations
@@ -10,15 +14,19 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
 from apps.accounts import public as accounts
 from apps.accounts.contracts import Role
+from apps.audit import public as audit
+from apps.audit.contracts import Action, Outcome, Purpose
+from apps.portal.forms_audit import BreakGlassForm
 from apps.providers import public as providers
 from apps.scheduling import public as scheduling
 from apps.scheduling.contracts import AppointmentDetail, AppointmentNotFound
@@ -29,6 +37,7 @@ class Permission(enum.StrEnum):
     BOOK = "book"
     CHANGE_ALLERGIES = "change_allergies"
     MANAGE_SCHEDULES = "manage_schedules"
+    VIEW_AUDIT_LOG = "view_audit_log"
 
 
 GRANTS: dict[Permission, frozenset[Role]] = {
@@ -36,6 +45,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.BOOK: frozenset({Role.ADMIN, Role.CLINICIAN, Role.FRONT_DESK}),
     Permission.CHANGE_ALLERGIES: frozenset({Role.CLINICIAN}),
     Permission.MANAGE_SCHEDULES: frozenset({Role.ADMIN}),
+    Permission.VIEW_AUDIT_LOG: frozenset({Role.ADMIN}),
 }
 # What the forbidden page says the refused action was, and who may do it.
 DESCRIPTIONS: dict[Permission, str] = {
@@ -43,6 +53,7 @@ DESCRIPTIONS: dict[Permission, str] = {
     Permission.BOOK: "book appointments, check patients in and register patients",
     Permission.CHANGE_ALLERGIES: "record, confirm, refute or correct allergies",
     Permission.MANAGE_SCHEDULES: "manage practitioners' schedules",
+    Permission.VIEW_AUDIT_LOG: "browse and export the access log",
 }
 ROLE_NAMES: dict[Role, str] = {
     Role.ADMIN: "administrator",
@@ -71,6 +82,11 @@ class Staff:
     @property
     def role_names(self) -> str:
         return ", ".join(sorted(ROLE_NAMES[role] for role in self.roles))
+
+    @property
+    def role_label(self) -> str:
+        """The roles as the access log records them ("clinician", "admin,clinician")."""
+        return ",".join(sorted(role.value for role in self.roles))
 
 
 def forbidden(request: HttpRequest, *, action: str, allowed: str, reason: str = "") -> HttpResponse:
@@ -125,6 +141,7 @@ def staff_view(
                     reason=f"You are signed in as {staff.role_names}.",
                 )
             request.staff = staff
+            audit.actor_set(request, user_id=staff.user_id, actor_role=staff.role_label)
             return view(request, *args, **kwargs)
 
         return guarded
@@ -140,18 +157,103 @@ CARE_RULE = (
 )
 
 
-def in_care(request: HttpRequest, patient_id: int) -> bool:
+# The request attribute that tells outside_care which patient was refused.
+REFUSED_PATIENT = "_refused_patient_id"
+
+
+def _action_of(request: HttpRequest) -> Action:
+    return Action.READ if request.method in ("GET", "HEAD") else Action.UPDATE
+
+
+def in_care(
+    request: HttpRequest, patient_id: int, *, resource: str = "patient", resource_id: object = ""
+) -> bool:
     """Checked before anything of the patient is read: an unknown id and a patient in someone
-    else's care get the same answer, so ids cannot be probed."""
-    return scheduling.has_care_relationship(user_id=request.staff.user_id, patient_id=patient_id)
+    else's care get the same answer, so ids cannot be probed.
+
+    A live break-glass grant of this user for this patient counts too. Either way the access
+    (or the refusal) is recorded, with purpose treatment or break-glass.
+    """
+    user_id = request.staff.user_id
+    allowed, purpose = True, Purpose.TREATMENT
+    if not scheduling.has_care_relationship(user_id=user_id, patient_id=patient_id):
+        allowed = audit.break_glass_active(user_id=user_id, patient_id=patient_id) is not None
+        purpose = Purpose.BREAK_GLASS if allowed else Purpose.TREATMENT
+    audit.record_access(
+        request,
+        patient_id=patient_id,
+        resource=resource,
+        resource_id=resource_id or patient_id,
+        action=_action_of(request),
+        purpose=purpose,
+        outcome=Outcome.ALLOWED if allowed else Outcome.DENIED,
+    )
+    if not allowed:
+        setattr(request, REFUSED_PATIENT, patient_id)
+    return allowed
+
+
+def record_shown(
+    request: HttpRequest, *, patient_ids: Iterable[int], resource: str = "patient_search"
+) -> None:
+    """Patients listed on a page (search results, a day's schedule, a review queue): one
+    record each, written with the request's one INSERT."""
+    for patient_id in dict.fromkeys(patient_ids):
+        audit.record_access(
+            request,
+            patient_id=patient_id,
+            resource=resource,
+            resource_id=patient_id,
+            action=Action.SEARCH,
+            purpose=Purpose.TREATMENT,
+        )
+
+
+def record_created(request: HttpRequest, *, patient_id: int) -> None:
+    audit.record_access(
+        request,
+        patient_id=patient_id,
+        resource="patient",
+        resource_id=patient_id,
+        action=Action.CREATE,
+        purpose=Purpose.TREATMENT,
+    )
 
 
 def outside_care(request: HttpRequest, *, action: str) -> HttpResponse:
-    return forbidden(
+    """The answer to a refused in_care: the break-glass screen (403), asking for a reason."""
+    patient_id = getattr(request, REFUSED_PATIENT, None)
+    if patient_id is None:
+        return forbidden(
+            request,
+            action=action,
+            allowed="staff caring for the patient",
+            reason=f"You have no care relationship with this patient. {CARE_RULE}",
+        )
+    back = (
+        request.get_full_path()
+        if request.method in ("GET", "HEAD")
+        else reverse("portal:patient-chart", args=[patient_id])
+    )
+    return break_glass_screen(
+        request, patient_id=patient_id, action=action, form=BreakGlassForm(initial={"next": back})
+    )
+
+
+def break_glass_screen(
+    request: HttpRequest, *, patient_id: int, action: str, form: object
+) -> HttpResponse:
+    return render(
         request,
-        action=action,
-        allowed="staff caring for the patient",
-        reason=f"You have no care relationship with this patient. {CARE_RULE}",
+        "portal/break_glass.html",
+        {
+            "action": action,
+            "care_rule": CARE_RULE,
+            "patient_id": patient_id,
+            "form": form,
+            "minutes": settings.BREAK_GLASS_MINUTES,
+        },
+        status=403,
     )
 
 
@@ -168,7 +270,17 @@ def appointment_at_my_location(
         appointment = scheduling.appointment_detail(appointment_id=appointment_id)
     except AppointmentNotFound as exc:
         raise Http404("No such appointment.") from exc
-    if appointment.location_id not in my_location_ids(request):
+    allowed = appointment.location_id in my_location_ids(request)
+    audit.record_access(
+        request,
+        patient_id=appointment.patient_id,
+        resource="appointment",
+        resource_id=appointment_id,
+        action=_action_of(request),
+        purpose=Purpose.TREATMENT,
+        outcome=Outcome.ALLOWED if allowed else Outcome.DENIED,
+    )
+    if not allowed:
         return None, forbidden(
             request,
             action=action,

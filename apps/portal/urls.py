@@ -1,6 +1,6 @@
 """The staff portal's URLs, mounted at /staff/: each area's views module lists its own."""
 
-from apps.portal.views import auth, booking, changes, patients, reviews, schedules, today
+from apps.portal.views import audit, auth, booking, changes, patients, reviews, schedules, today
 
 app_name = "portal"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     *reviews.urlpatterns,
     *schedules.urlpatterns,
     *changes.urlpatterns,
+    *audit.urlpatterns,
 ]

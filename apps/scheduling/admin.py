@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from apps.audit import public as audit
 from apps.core.errors import ApplicationError
 from apps.core.history_admin import ReadOnlyHistoryAdmin
 from apps.scheduling import services
@@ -29,7 +30,8 @@ def _each(request: HttpRequest, queryset: QuerySet, action, done: str) -> None:
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(ReadOnlyHistoryAdmin):
+class AppointmentAdmin(audit.PatientAccessAdmin, ReadOnlyHistoryAdmin):
+    audit_resource = "appointment"
     list_display = (
         "id", "start", "timezone", "patient", "practitioner", "location", "appointment_type",
         "status", "channel", "needs_allergy_review",
@@ -90,7 +92,8 @@ class SlotAdmin(admin.ModelAdmin):
 
 
 @admin.register(WaitlistEntry)
-class WaitlistEntryAdmin(admin.ModelAdmin):
+class WaitlistEntryAdmin(audit.PatientAccessAdmin, admin.ModelAdmin):
+    audit_resource = "waitlist_entry"
     list_display = ("id", "patient", "practitioner", "specialty", "location", "appointment_type",
                     "date_from", "date_to", "status", "offer_expires_at")  # fmt: skip
     list_select_related = ("patient", "practitioner", "specialty", "location", "appointment_type")

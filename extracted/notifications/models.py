@@ -91,6 +91,7 @@ class Kind(models.TextChoices):
     STAFF_BOOKED_ONLINE = "staff_booked_online"
     STAFF_ALLERGY_REPORTED = "staff_allergy_reported"
     STAFF_ALLERGY_FLAG = "staff_allergy_flag"
+    STAFF_BREAK_GLASS = "staff_break_glass"
 
 
 REMINDER_PREFIX = "reminder_"
@@ -104,6 +105,7 @@ class Channel(models.TextChoices):
 class Audience(models.TextChoices):
     PATIENT = "patient"  # to the patient's own address on the message's channel
     STAFF = "staff"  # to NOTIFICATIONS_STAFF_EMAIL
+    ADMIN = "admin"  # to NOTIFICATIONS_ADMIN_EMAIL: security alerts
 
 
 class Status(models.TextChoices):

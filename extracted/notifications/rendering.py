@@ -81,7 +81,7 @@ def render(message: Message, *, language: str, locations: dict[int, Location]) -
     language = language_of(language)
     context = _context(message, language, locations)
     name = template_name(message.kind)
-    if message.audience == Audience.STAFF:
+    if message.audience in (Audience.STAFF, Audience.ADMIN):
         base = f"notifications/alerts/{name}"
         return Rendered(
             subject=render_to_string(f"{base}.subject.txt", context).strip(),

@@ -100,7 +100,7 @@ def _queue(
         for channel in (
             message_channels
             if message_channels is not None
-            else ([Channel.EMAIL] if audience == Audience.STAFF else _patient_channels())
+            else ([Channel.EMAIL] if audience != Audience.PATIENT else _patient_channels())
         )
     ]
     # A row that exists already (same id, or same appointment, kind and channel) stays as it is.
@@ -303,6 +303,25 @@ def _on_allergy_recorded(effects: _Effects, envelope: EventEnvelope) -> None:
     )
 
 
+def _on_break_glass(effects: _Effects, envelope: EventEnvelope) -> None:
+    payload = envelope.payload
+    _queue(
+        effects,
+        kind=Kind.STAFF_BREAK_GLASS,
+        key=f"grant:{payload['grant_id']}",
+        context={
+            "grant_id": payload["grant_id"],
+            "user_id": payload["user_id"],
+            "actor_role": payload["actor_role"],
+            "patient_id": payload["patient_id"],
+            "granted_at": payload["granted_at"],
+            "expires_at": payload["expires_at"],
+        },
+        patient_id=payload["patient_id"],
+        audience=Audience.ADMIN,
+    )
+
+
 HANDLERS: dict[str, Callable[[_Effects, EventEnvelope], None]] = {
     "patients.PatientContactChanged": _on_contact_changed,
     "patients.PatientDeactivated": _on_patient_deactivated,
@@ -313,6 +332,7 @@ HANDLERS: dict[str, Callable[[_Effects, EventEnvelope], None]] = {
     "scheduling.AppointmentStatusChanged": _on_status_changed,
     "scheduling.WaitlistOfferMade": _on_waitlist_offer,
     "allergies.AllergyRecorded": _on_allergy_recorded,
+    "audit.BreakGlassAccessGranted": _on_break_glass,
 }
 EVENT_TYPES = tuple(HANDLERS)
 
@@ -400,6 +420,8 @@ def _recipient(message: Message, *, now: dt.datetime, result: DeliveryResult) ->
     until the patient's quiet hours end."""
     if message.audience == Audience.STAFF:
         return _Recipient(to=settings.NOTIFICATIONS_STAFF_EMAIL, language="en")
+    if message.audience == Audience.ADMIN:
+        return _Recipient(to=settings.NOTIFICATIONS_ADMIN_EMAIL, language="en")
     contact = PatientContact.objects.using(DATABASE).filter(pk=message.patient_id).first()
     preference = Preference.objects.using(DATABASE).filter(
         pk=message.patient_id

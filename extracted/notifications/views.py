@@ -15,6 +15,8 @@ from django.shortcuts import render
 from django.urls import path
 
 from apps.accounts.contracts import Role
+from apps.audit import public as audit
+from apps.audit.contracts import Action, Purpose
 from extracted.notifications import selectors
 from extracted.notifications.models import Message
 from extracted.notifications.router import DATABASE
@@ -46,6 +48,19 @@ def failed_messages(request: HttpRequest) -> HttpResponse:
     request.staff = _StaffHeader(
         email=user.email, role_names=", ".join(sorted(r.replace("_", " ") for r in roles))
     )
+    failed = list(selectors.messages_failed())
+    # The page names patients (by id) beside their failed messages: that is an access.
+    audit.actor_set(request, user_id=user.pk, actor_role=",".join(sorted(roles)))
+    for message in failed:
+        if message.patient_id is not None:
+            audit.record_access(
+                request,
+                patient_id=message.patient_id,
+                resource="notification_message",
+                resource_id=message.id,
+                action=Action.READ,
+                purpose=Purpose.ADMINISTRATION,
+            )
     counts = dict(
         Message.objects.using(DATABASE)
         .values_list("status")
@@ -55,7 +70,7 @@ def failed_messages(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/staff/failed.html",
-        {"messages_failed": list(selectors.messages_failed()), "counts": counts},
+        {"messages_failed": failed, "counts": counts},
     )
 
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "apps.core",
+    "apps.audit",
     "apps.accounts",
     "apps.patients",
     "apps.providers",
@@ -75,6 +76,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "apps.accounts.sessions.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Writes the request's PHI access records with one INSERT, error responses included.
+    "apps.audit.middleware.AccessLogMiddleware",
     # Last, as django-axes asks: it turns a lockout during authentication into a response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -318,6 +321,7 @@ OUTBOX_CONSUMERS: dict[str, tuple[str, tuple[str, ...]]] = {
             "scheduling.AppointmentStatusChanged",
             "scheduling.WaitlistOfferMade",
             "allergies.AllergyRecorded",
+            "audit.BreakGlassAccessGranted",
         ),
     ),
 }
@@ -343,6 +347,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=6),
         "options": {"queue": "default"},
     },
+    "audit-seal": {
+        "task": "audit.seal",
+        "schedule": timedelta(minutes=1),
+        "options": {"queue": "default", "expires": 60},
+    },
     "notifications-deliver-due": {
         "task": "notifications.deliver_due",
         "schedule": 10,
@@ -352,6 +361,10 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Notifications (extracted/notifications) ------------------------------------------------
 NOTIFICATIONS_STAFF_EMAIL = env("NOTIFICATIONS_STAFF_EMAIL", default="clinic-staff@localhost")
+# Security alerts (break-glass access) go to the administrators.
+NOTIFICATIONS_ADMIN_EMAIL = (
+    env("NOTIFICATIONS_ADMIN_EMAIL", default="") or NOTIFICATIONS_STAFF_EMAIL
+)
 NOTIFICATIONS_REMINDER_HOURS = [
     int(hours) for hours in env.list("NOTIFICATIONS_REMINDER_HOURS", default=["48", "2"])
 ]
@@ -378,6 +391,14 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="HealthPortal <no-reply@l
 
 # Change history of clinical records (docs/adr/0009): read-only, never a way to undo.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# --- Audit (apps/audit, docs/adr/0007-audit-log.md) ------------------------------------------
+# A staff member's break-glass access to a patient outside their care lasts this long.
+BREAK_GLASS_MINUTES = env.int("BREAK_GLASS_MINUTES", default=60)
+BREAK_GLASS_REASON_MIN_LENGTH = 15
+# The sealer leaves rows younger than this (and any written after the oldest open transaction
+# began) for its next run, so a lower id committed late is never skipped.
+AUDIT_SEAL_GRACE_SECONDS = 30
 
 # --- Scheduling policy ---------------------------------------------------------------------
 SLOT_HORIZON_DAYS = 60  # slots are materialised this far ahead, daily

@@ -100,6 +100,16 @@ VARIABLES: tuple[Variable, ...] = (
         "clinic-staff@localhost",
     ),
     Variable(
+        "NOTIFICATIONS_ADMIN_EMAIL",
+        "Address of the administrators who receive security alerts (break-glass access).",
+        "NOTIFICATIONS_STAFF_EMAIL",
+    ),
+    Variable(
+        "BREAK_GLASS_MINUTES",
+        "Minutes a staff member's break-glass access to a patient outside their care lasts.",
+        "60",
+    ),
+    Variable(
         "NOTIFICATIONS_REMINDER_HOURS",
         "Comma-separated hours before an appointment at which reminders are sent.",
         "48,2",

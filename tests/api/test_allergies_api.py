@@ -132,7 +132,7 @@ def test_the_list_costs_the_same_queries_at_any_size(
             allergy=AllergyFactory(patient=patient_a, substance=None, substance_text="x")
         )
 
-    with django_assert_num_queries(3):  # user, entries with substances, reactions
+    with django_assert_num_queries(4):  # user, entries with substances, reactions, access log
         response = api_a.get(f"{URL}?page_size=50")
 
     assert len(response.json()["results"]) == rows

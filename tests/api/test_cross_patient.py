@@ -33,6 +33,8 @@ OWN_COLLECTIONS = {
     ("post", "api/v1/me/appointments/"),
     ("get", "api/v1/me/waitlist/"),
     ("post", "api/v1/me/waitlist/"),
+    # tests/api/test_access_log_api.py shows a patient sees only their own record's accesses.
+    ("get", "api/v1/me/access-log/"),
     # The notifications service's; tests/extracted/notifications/test_preferences_api.py
     # shows a patient reads and replaces only their own.
     ("get", "api/v1/me/notification-preferences/"),

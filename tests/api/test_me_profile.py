@@ -41,7 +41,7 @@ def test_each_patient_sees_only_their_own_record(patient_a, patient_b, api_a, ap
 
 
 def test_reading_the_profile_takes_two_queries(api_a, django_assert_num_queries):
-    with django_assert_num_queries(2):  # the token's user, then the profile
+    with django_assert_num_queries(3):  # the token's user, the profile, the access log's insert
         assert api_a.get(ME_URL).status_code == 200
 
 

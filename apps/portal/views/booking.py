@@ -28,6 +28,7 @@ from apps.portal.access import (
     in_care,
     my_location_ids,
     outside_care,
+    record_shown,
     staff_view,
 )
 from apps.providers import public as providers
@@ -659,9 +660,9 @@ def _waitlist_page(
 ) -> HttpResponse:
     mine = my_location_ids(request)
     zones = [loc.timezone for loc in catalogue.locations if loc.id in mine]
-    rows = _waitlist_rows(
-        scheduling.waitlist_board(location_ids=mine), mine, zones[0] if zones else "UTC"
-    )
+    board = scheduling.waitlist_board(location_ids=mine)
+    record_shown(request, patient_ids=[entry.patient_id for entry in board], resource="waitlist")
+    rows = _waitlist_rows(board, mine, zones[0] if zones else "UTC")
     today = _local_today(catalogue, mine)
     if form is None and request.staff.can(Permission.BOOK):
         form = WaitlistForm(

@@ -36,6 +36,8 @@ from apps.portal.access import (
     Permission,
     in_care,
     outside_care,
+    record_created,
+    record_shown,
     staff_view,
 )
 from apps.portal.forms_patients import (
@@ -94,6 +96,7 @@ def patient_search(request: HttpRequest) -> HttpResponse:
         shown = mine[:RESULTS_SHOWN]
         flags = allergies.allergy_flags(patient_ids=[patient.id for patient in shown])
         results = [SearchResult(patient=p, flag=flags.get(p.id)) for p in shown]
+        record_shown(request, patient_ids=[patient.id for patient in shown])
     return render(
         request,
         "portal/patients/search.html",
@@ -123,6 +126,7 @@ def patient_new(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.detail)
             add_service_errors(form, exc.field_errors, {})
         else:
+            record_created(request, patient_id=patient.id)
             messages.success(
                 request,
                 f"Registered {patient.family_name}, {patient.given_name} with MRN {patient.mrn}.",
@@ -283,7 +287,7 @@ def allergy_action(
 ) -> HttpResponse:
     if action not in ALLERGY_ACTIONS:
         raise Http404("No such action.")
-    if not in_care(request, patient_id):
+    if not in_care(request, patient_id, resource="allergy", resource_id=allergy_id):
         return outside_care(request, action="open this patient's record")
     try:
         allergy = allergies.allergy_get(allergy_id=allergy_id)
@@ -304,7 +308,7 @@ def allergy_action(
 @require_POST
 @staff_view(Permission.CHANGE_ALLERGIES)
 def no_known_allergies(request: HttpRequest, patient_id: int) -> HttpResponse:
-    if not in_care(request, patient_id):
+    if not in_care(request, patient_id, resource="allergy"):
         return outside_care(request, action="open this patient's record")
     _record(patient_id)
     try:
@@ -322,7 +326,7 @@ def _optional(vocabulary: type, value: str) -> object:
 
 @staff_view(Permission.CHANGE_ALLERGIES)
 def allergy_new(request: HttpRequest, patient_id: int) -> HttpResponse:
-    if not in_care(request, patient_id):
+    if not in_care(request, patient_id, resource="allergy"):
         return outside_care(request, action="open this patient's record")
     record = _record(patient_id)
     form = AllergyForm(request.POST or None, substances=allergies.substance_catalogue())
@@ -366,7 +370,7 @@ def allergy_new(request: HttpRequest, patient_id: int) -> HttpResponse:
 @require_POST
 @staff_view(Permission.BOOK)
 def invitation_issue(request: HttpRequest, patient_id: int) -> HttpResponse:
-    if not in_care(request, patient_id):
+    if not in_care(request, patient_id, resource="portal_invitation"):
         return outside_care(request, action="open this patient's record")
     record = _record(patient_id)
     context: dict[str, object] = {"record": record}

@@ -24,6 +24,7 @@ from apps.portal.access import (
     in_care,
     my_location_ids,
     outside_care,
+    record_shown,
     staff_view,
 )
 from apps.scheduling import public as scheduling
@@ -85,17 +86,29 @@ def _allergy_rows(user_id: int) -> list[AllergyRow]:
 @staff_view()
 def reviews(request: HttpRequest) -> HttpResponse:
     location_ids = my_location_ids(request)
+    registrations = [
+        RegistrationRow(registration) for registration in patients.registrations_pending()
+    ]
+    allergy_rows = _allergy_rows(request.staff.user_id)
+    booking_rows = [
+        BookingRow(item) for item in scheduling.allergy_reviews(location_ids=location_ids)
+    ]
+    record_shown(
+        request,
+        patient_ids=[
+            *(row.registration.id for row in registrations),
+            *(row.allergy.patient_id for row in allergy_rows),
+            *(row.item.appointment.patient_id for row in booking_rows),
+        ],
+        resource="review_queue",
+    )
     return render(
         request,
         "portal/reviews/reviews.html",
         {
-            "registrations": [
-                RegistrationRow(registration) for registration in patients.registrations_pending()
-            ],
-            "allergy_rows": _allergy_rows(request.staff.user_id),
-            "booking_rows": [
-                BookingRow(item) for item in scheduling.allergy_reviews(location_ids=location_ids)
-            ],
+            "registrations": registrations,
+            "allergy_rows": allergy_rows,
+            "booking_rows": booking_rows,
         },
     )
 
@@ -143,7 +156,7 @@ def allergy_verify(request: HttpRequest, allergy_id: int, action: str) -> HttpRe
         allergy = allergies.allergy_get(allergy_id=allergy_id)
     except AllergyNotFound as exc:
         raise Http404("No such allergy entry.") from exc
-    if not in_care(request, allergy.patient_id):
+    if not in_care(request, allergy.patient_id, resource="allergy", resource_id=allergy_id):
         return outside_care(request, action="verify this patient's allergies")
     service, message = ALLERGY_ACTIONS[action]
     error = ""

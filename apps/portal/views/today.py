@@ -24,6 +24,7 @@ from apps.portal.access import (
     Permission,
     appointment_at_my_location,
     my_location_ids,
+    record_shown,
     staff_view,
 )
 from apps.providers import public as providers
@@ -114,6 +115,7 @@ def today(request: HttpRequest) -> HttpResponse:
         location.id: LocationDay(name=location.name, timezone=location.timezone, practitioners=[])
         for location in locations
     }
+    record_shown(request, patient_ids=[a.patient_id for a in schedule], resource="schedule")
     for row in _rows(schedule):
         days = by_location[row.appointment.location_id].practitioners
         if not days or days[-1].name != row.appointment.practitioner_name:

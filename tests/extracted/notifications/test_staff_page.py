@@ -8,6 +8,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.contracts import Role
+from apps.audit.models import AccessRecord
 from extracted.notifications.models import Message, Status
 from tests.extracted.notifications.conftest import BOTH
 from tests.factories.accounts import signed_in_admin, user_in_role
@@ -76,3 +77,25 @@ def test_a_patient_account_is_refused():
     response = client.get(URL)
 
     assert response.status_code == 403
+
+
+def test_the_patients_the_page_names_are_recorded_in_the_access_log():
+    failed = Message.objects.create(
+        kind="confirmation", channel="sms", patient_id=77, status=Status.FAILED
+    )
+    Message.objects.create(kind="confirmation", channel="email", patient_id=78, status="sent")
+    user = user_in_role(Role.FRONT_DESK)
+    client = signed_in_admin(Client(), user)
+
+    with CaptureQueriesContext(connections["default"]) as queries:
+        assert client.get(URL).status_code == 200
+
+    inserts = [q for q in queries.captured_queries if "audit_accessrecord" in q["sql"]]
+    assert len(inserts) == 1
+    [row] = AccessRecord.objects.all()
+    assert (row.user_id, row.actor_role, row.patient_id) == (user.id, "front_desk", 77)
+    assert (row.resource_type, row.resource_id, row.purpose) == (
+        "notification_message",
+        str(failed.id),
+        "administration",
+    )
