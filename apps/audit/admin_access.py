@@ -2,7 +2,8 @@
 
 Admins of other apps take it through apps.audit.public (`PatientAccessAdmin`) and say where a
 row's patient is (`audit_patient_field`). One override per kind of page: `get_object` is where
-the change, delete and history pages load their row; `log_addition` follows an add; the
+the change and delete pages load their row; the change-history pages (django-simple-history)
+record the row they show; `log_addition` follows an add; the
 changelist's shown rows are read from the page it built (the query the template then iterates,
 so none is added), and an admin action records an update of each selected row.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.http import HttpRequest, HttpResponse
 
 from apps.audit import services
@@ -88,4 +90,33 @@ class PatientAccessAdmin:
             self._actor(request)
             for row in changelist.result_list:
                 self._audit(request, row, Action.SEARCH)
+        return response
+
+    def _audit_history(self, request: HttpRequest, response: HttpResponse, object_id: str) -> None:
+        """The history pages render without a template response: find the row's patient."""
+        if response.status_code != 200:
+            return
+        model = self.model  # type: ignore[attr-defined]
+        row = model._default_manager.filter(pk=unquote(object_id)).only(
+            "pk", self.audit_patient_field
+        )
+        for found in row:
+            self._actor(request)
+            self._audit(request, found, Action.READ)
+
+    # Defined for every patient admin, routed only where the admin is a history admin.
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        response = super().history_view(request, object_id, extra_context)  # type: ignore[misc]
+        self._audit_history(request, response, object_id)
+        return response
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        response = super().history_form_view(  # type: ignore[misc]
+            request, object_id, version_id, extra_context
+        )
+        self._audit_history(request, response, object_id)
         return response

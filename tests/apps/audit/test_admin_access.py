@@ -47,6 +47,18 @@ def test_an_allergy_and_an_appointment_are_recorded_against_their_patient(admin_
     ]
 
 
+def test_the_change_history_pages_are_recorded_as_reads(admin_client):
+    patient = PatientFactory()
+    version = patient.history.latest()
+
+    history = f"/admin/patients/patient/{patient.pk}/history/"
+    assert admin_client.get(history).status_code == 200
+    assert admin_client.get(f"{history}{version.history_id}/").status_code == 200
+
+    read = (patient.pk, "patient", str(patient.pk), "read", "administration")
+    assert _rows() == [read, read]
+
+
 def test_a_changelist_records_each_patient_it_shows_in_one_insert(admin_client):
     patients = PatientFactory.create_batch(3)
 
