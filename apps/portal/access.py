@@ -127,6 +127,8 @@ def staff_view(
             request.staff = staff
             return view(request, *args, **kwargs)
 
+        # Read by the security suite's route walks (tests/security): which roles may use a URL.
+        guarded.staff_permission = permission
         return guarded
 
     return decorate
