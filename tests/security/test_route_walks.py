@@ -1,0 +1,355 @@
+"""Cross-patient and cross-role route walks over every URL the resolver knows.
+
+Each walk requests every route (with every method its view answers) as one kind of caller,
+filling path parameters with real ids of patient B's records, and collects what went wrong so
+one run lists every offending route. Routes are read from the resolver, so a new page or
+endpoint is walked the day it is mounted; routes.py holds the short lists of exceptions.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import reverse
+
+from apps.patients.models import Patient
+from tests.security.conftest import PatientWorld, World, session_client
+from tests.security.routes import (
+    CARE_EXEMPT,
+    OWN_GUARD,
+    PUBLIC,
+    SIGN_OUT,
+    Route,
+    all_routes,
+    routes,
+)
+
+pytestmark = [pytest.mark.security, pytest.mark.django_db(databases=["default", "notifications"])]
+
+# Path parameters whose value must be valid for the guard under test to be reached (an unknown
+# action is a 404 before any care check): per route name, over the defaults below.
+ROUTE_VALUES: dict[str, dict[str, str]] = {
+    "portal:appointment-action": {"action": "check-in"},
+}
+# Query strings that name a patient on routes without a patient in the path.
+PATIENT_QUERIES: dict[str, str] = {"staff/book/": "patient"}
+
+
+def values_for(world: World, owner: PatientWorld) -> dict[str, object]:
+    """Path parameter values naming `owner`'s records, and B's side of the clinic."""
+    return {
+        "patient_id": owner.patient.id,
+        "appointment_id": owner.appointment.id,
+        "allergy_id": owner.allergy.id,
+        "entry_id": owner.waitlist_entry.id,
+        "practitioner_id": world.role_b.practitioner_id,
+        "role_id": world.role_b.id,
+        "rule_id": world.rule_id,
+        "exception_id": world.exception_id,
+        "action": "confirm",
+        # The admin: B's patient record, B's login, and anything else for other models.
+        "object_id": owner.patient.id,
+        "content_type_id": ContentType.objects.get_for_model(Patient).id,
+        "id": owner.user.id,
+        "pk": owner.user.id,
+        "url": "no-such-page/",
+    }
+
+
+def path_of(route: Route, values: dict[str, object]) -> str:
+    return route.path({**values, **ROUTE_VALUES.get(route.name, {})})
+
+
+SIGN_IN_PATHS = {"/staff/login/", "/admin/login/"}
+
+
+def sends_to_sign_in(response: HttpResponse) -> bool:
+    return response.status_code == 302 and urlsplit(response["Location"]).path in SIGN_IN_PATHS
+
+
+def describe(response: HttpResponse) -> str:
+    where = f" -> {response['Location']}" if response.has_header("Location") else ""
+    return f"{response.status_code}{where}"
+
+
+def request(client: Client, method: str, path: str, **extra: object) -> HttpResponse:
+    return getattr(client, method)(path, **extra)
+
+
+def test_every_route_is_classified():
+    """A route is public, an API route (JWT), the admin's, guarded by staff_view, or listed
+    with its own guard; anything else must be added to a list in routes.py with a reason."""
+    unclassified = [
+        route.template
+        for route in all_routes()
+        if not route.is_public
+        and route.area not in ("api", "admin")
+        and route.admitted_roles is None
+    ]
+    stale = (set(PUBLIC) | set(OWN_GUARD) | set(CARE_EXEMPT) | set(SIGN_OUT)) - {
+        route.template for route in all_routes()
+    }
+    patient_scoped = [route for route in routes("staff") if route.is_patient_scoped]
+
+    assert unclassified == []
+    assert stale == set()
+    assert len(patient_scoped) >= 10
+
+
+def test_anonymous_callers_are_sent_to_sign_in_or_refused_everywhere_not_public(world):
+    client = Client()
+    values = values_for(world, world.b)
+    failures: dict[str, str] = {}
+
+    for route in all_routes():
+        if route.is_public:
+            continue
+        path = path_of(route, values)
+        for method in route.methods:
+            response = request(client, method, path)
+            if route.area == "api":
+                ok = (
+                    response.status_code == 401
+                    and response["Content-Type"] == "application/problem+json"
+                )
+            else:
+                ok = sends_to_sign_in(response) or response.status_code in (401, 405)
+            if not ok or world.b.leaked_in(response.content.decode(errors="replace")):
+                failures[f"{method.upper()} {path}"] = describe(response)
+
+    assert failures == {}
+
+
+@pytest.mark.parametrize("credential", ["jwt", "session"])
+def test_a_patient_never_opens_a_staff_or_admin_page(world, credential):
+    """With a valid access token, or even a session past the second factor, a patient is
+    sent to sign in or refused on every staff and admin page; nothing of B is ever shown."""
+    if credential == "jwt":
+        client = Client(headers={"Authorization": f"Bearer {world.a.access_token()}"})
+    else:
+        client = session_client(world.a.user)
+    values = values_for(world, world.b)
+    before = world.b.rows()
+    failures: dict[str, str] = {}
+    walked = 0
+
+    for route in routes("staff", "admin"):
+        if route.is_public:
+            continue
+        path = path_of(route, values)
+        statuses = set()
+        for method in route.methods:
+            response = request(client, method, path)
+            statuses.add(response.status_code)
+            refused = sends_to_sign_in(response) or response.status_code in (403, 405)
+            if not refused or world.b.leaked_in(response.content.decode(errors="replace")):
+                failures[f"{method.upper()} {path}"] = describe(response)
+        if statuses == {405}:
+            failures[path] = "no method reached the guard"
+        walked += 1
+
+    assert failures == {}
+    assert walked > 100  # the admin's pages and the portal's
+    assert world.b.rows() == before
+
+
+def _admitted(route: Route) -> frozenset[str] | None:
+    return frozenset({"admin"}) if route.area == "admin" else route.admitted_roles
+
+
+@pytest.mark.parametrize("role", ["front_desk", "clinician"])
+def test_staff_are_refused_every_page_their_role_is_not_admitted_to(world, role):
+    """Front desk on the admin, schedule management and every admin-only page; a clinician
+    likewise; front desk on clinician-only allergy actions. The admitted roles are read off
+    each view's staff_view permission, so a new admin-only page is walked automatically."""
+    client = session_client(getattr(world, role))
+    values = values_for(world, world.b)
+    failures: dict[str, str] = {}
+    refused_routes = []
+
+    for route in routes("staff", "admin"):
+        admitted = _admitted(route)
+        if route.is_public or route.template in SIGN_OUT or admitted is None or role in admitted:
+            continue
+        path = path_of(route, values)
+        statuses = set()
+        for method in route.methods:
+            response = request(client, method, path)
+            statuses.add(response.status_code)
+            refused = response.status_code in (403, 405) or (
+                route.area == "admin" and sends_to_sign_in(response)
+            )
+            if not refused:
+                failures[f"{method.upper()} {path}"] = describe(response)
+        if statuses == {405}:
+            failures[path] = "no method reached the guard"
+        refused_routes.append(route.template)
+
+    assert failures == {}
+    assert "staff/schedules/" in refused_routes
+    # Where the admin sends a signed-in non-administrator: a forbidden page, not a sign-in loop.
+    assert client.get(reverse("admin:index"), follow=True).status_code == 403
+
+
+def test_the_admin_opens_the_admin_only_pages(world):
+    """The control for the walk above: the pages refuse by role, not for another reason."""
+    client = session_client(world.admin)
+    values = values_for(world, world.b)
+    failures = {}
+    admin_only = [r for r in routes("staff") if r.admitted_roles == frozenset({"admin"})]
+
+    for route in admin_only:
+        path = path_of(route, values)
+        response = client.get(path)
+        if response.status_code not in (200, 405):
+            failures[path] = describe(response)
+
+    assert len(admin_only) >= 4
+    assert failures == {}
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+STAFF_BY_PREFERENCE = ("clinician", "front_desk", "admin")
+
+
+def _staff_client_for(world: World, route: Route, clients: dict[str, Client]) -> Client | None:
+    """A client of a role the route admits (a clinician where possible): the walk must reach
+    the care check, not stop at the role check."""
+    admitted = route.admitted_roles or frozenset()
+    for role in STAFF_BY_PREFERENCE:
+        if role in admitted:
+            if role not in clients:
+                clients[role] = session_client(getattr(world, role))
+            return clients[role]
+    return None
+
+
+def _patient_scoped_routes() -> list[Route]:
+    return [
+        route
+        for route in routes("staff")
+        if route.is_patient_scoped and route.template not in CARE_EXEMPT
+    ]
+
+
+def test_staff_outside_the_care_relationship_are_refused_every_patient_scoped_page(world):
+    """B is seen at a location the clinician does not work at: every page naming B, or one of
+    B's appointments, allergies or waitlist entries, is forbidden and shows nothing of B."""
+    clients: dict[str, Client] = {}
+    values = values_for(world, world.b)
+    before = world.b.rows()
+    failures: dict[str, str] = {}
+
+    for route in _patient_scoped_routes():
+        client = _staff_client_for(world, route, clients)
+        assert client is not None, f"{route.template} admits no staff role"
+        path = path_of(route, values)
+        statuses = set()
+        for method in route.methods:
+            response = request(client, method, path)
+            statuses.add(response.status_code)
+            if response.status_code == 405:
+                continue
+            leaked = world.b.leaked_in(response.content.decode(errors="replace"))
+            if response.status_code != 403 or leaked:
+                failures[f"{method.upper()} {path}"] = f"{describe(response)} {leaked}"
+        if statuses == {405}:
+            failures[path] = "no method reached the guard"
+    for template, parameter in PATIENT_QUERIES.items():
+        response = clients["clinician"].get(f"/{template}", {parameter: world.b.patient.id})
+        if response.status_code != 403:
+            failures[f"GET /{template}?{parameter}="] = describe(response)
+
+    assert failures == {}
+    assert world.b.rows() == before
+
+
+def test_staff_in_the_care_relationship_get_past_the_care_check(world):
+    """The control for the walk above: with A, seen at the clinician's location, the same
+    routes answer something other than forbidden."""
+    clients: dict[str, Client] = {}
+    values = values_for(world, world.a)
+    forbidden = {}
+
+    for route in _patient_scoped_routes():
+        client = _staff_client_for(world, route, clients)
+        path = path_of(route, values)
+        for method in route.methods:
+            response = request(client, method, path)
+            if response.status_code == 405:
+                continue
+            if response.status_code == 403:
+                forbidden[f"{method.upper()} {path}"] = describe(response)
+            break  # the first method that reaches the view is enough
+
+    assert forbidden == {}
+
+
+def test_staff_lists_and_searches_never_show_a_patient_outside_care(world):
+    """Pages without a patient in the path (today, search, reviews, the waitlist board)
+    list only patients in the clinician's care, even when asked for B by name."""
+    client = session_client(world.clinician)
+    leaks = {}
+
+    for route in routes("staff"):
+        if route.parameters or route.template in SIGN_OUT or route.is_public:
+            continue
+        for query in ({}, {"q": world.b.patient.family_name}, {"q": world.b.patient.mrn}):
+            response = client.get(f"/{route.template}", query)
+            body = response.content.decode(errors="replace")
+            leaked = world.b.leaked_in(body, echoed=query.get("q", ""))
+            if leaked:
+                leaks[f"/{route.template} {query}"] = leaked
+
+    assert leaks == {}
+
+
+def test_a_patient_token_never_reaches_another_patients_records(world):
+    """A's token on every API route with B's ids in the path and in the body: B's objects are
+    404 (or 403), and no answer carries any of B's identifiers."""
+    client = world.a.api_client()
+    values = values_for(world, world.b)
+    b_refresh = str(world.b.refresh_token())
+    body = {
+        "patient": world.b.patient.id,
+        "patient_id": world.b.patient.id,
+        "appointment": world.b.appointment.id,
+        "appointment_id": world.b.appointment.id,
+        "entry": world.b.waitlist_entry.id,
+        "allergy": world.b.allergy.id,
+        "user": world.b.user.id,
+        "user_id": world.b.user.id,
+        "slot": world.b.slot.id,
+        "refresh": b_refresh,
+    }
+    before = world.b.rows()
+    failures: dict[str, str] = {}
+
+    for route in routes("api"):
+        if route.is_public:
+            continue
+        path = path_of(route, values)
+        for method in route.methods:
+            # A query string would come back in a list's page links: bodies only.
+            sent = {} if method == "get" else {"data": body, "format": "json"}
+            response = request(client, method, path, **sent)
+            leaked = world.b.leaked_in(response.content.decode(errors="replace"))
+            names_b = bool(route.parameters) and route.template not in _DIRECTORY_OBJECTS
+            if leaked or (names_b and response.status_code not in (403, 404)):
+                failures[f"{method.upper()} {path}"] = f"{describe(response)} {leaked}"
+
+    assert failures == {}
+    assert world.b.rows() == before
+    # A could not sign B out: B's refresh token still works.
+    refreshed = Client().post(
+        "/api/v1/auth/token/refresh/", {"refresh": b_refresh}, content_type="application/json"
+    )
+    assert refreshed.status_code == 200, refreshed.content
+
+
+# API object routes over the clinic's directory, not anybody's record.
+_DIRECTORY_OBJECTS = {"api/v1/providers/<int:practitioner_id>/"}
