@@ -26,7 +26,7 @@ from apps.core.patient_api import PATIENT_ID_CLAIM
 from apps.patients.models import Patient
 from apps.providers.models import AppointmentType, PractitionerRole
 from apps.scheduling.models import Appointment, Slot, WaitlistEntry
-from tests.factories.accounts import signed_in_admin, user_in_role
+from tests.factories.accounts import signed_in_admin, user_in_role, with_authenticator
 from tests.factories.allergies import AllergyFactory
 from tests.factories.patients import PatientFactory
 from tests.factories.providers import (
@@ -133,6 +133,7 @@ class World:
     admin: User
     rule_id: int
     exception_id: int
+    totp_device_id: int
     free_slots: list[Slot]
 
 
@@ -244,6 +245,7 @@ def world(db) -> World:
         admin=admin,
         rule_id=rule.id,
         exception_id=exception.id,
+        totp_device_id=with_authenticator(admin).id,
         free_slots=free_slots,
     )
 

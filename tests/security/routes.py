@@ -12,10 +12,14 @@ import re
 from collections.abc import Iterator, Mapping
 from functools import cache
 
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RegexPattern, RoutePattern
 
+from apps.patients.models import Patient
 from apps.portal.access import GRANTS, Permission
+from tests.security.conftest import PatientWorld, World, session_client
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -180,3 +184,56 @@ def all_routes() -> tuple[Route, ...]:
 
 def routes(*areas: str) -> Iterator[Route]:
     return (route for route in all_routes() if route.area in areas)
+
+
+# --- filling the routes with one patient's ids ------------------------------------------------
+
+# Path parameters whose value must be valid for the guard under test to be reached (an unknown
+# action is a 404 before any care check): per route name, over the defaults of values_for.
+ROUTE_VALUES: dict[str, dict[str, str]] = {
+    "portal:appointment-action": {"action": "check-in"},
+}
+
+
+def values_for(world: World, owner: PatientWorld) -> dict[str, object]:
+    """Path parameter values naming `owner`'s records, and B's side of the clinic."""
+    return {
+        "patient_id": owner.patient.id,
+        "appointment_id": owner.appointment.id,
+        "allergy_id": owner.allergy.id,
+        "entry_id": owner.waitlist_entry.id,
+        "practitioner_id": world.role_b.practitioner_id,
+        "role_id": world.role_b.id,
+        "rule_id": world.rule_id,
+        "exception_id": world.exception_id,
+        "action": "confirm",
+        # The admin: the owner's patient record and login, and any id for other models.
+        "object_id": owner.patient.id,
+        "content_type_id": ContentType.objects.get_for_model(Patient).id,
+        "id": owner.user.id,
+        "pk": world.totp_device_id,  # the admin's authenticator pages
+        "url": "no-such-page/",
+    }
+
+
+def path_of(route: Route, values: Mapping[str, object]) -> str:
+    return route.path({**values, **ROUTE_VALUES.get(route.name, {})})
+
+
+STAFF_BY_PREFERENCE = ("clinician", "front_desk", "admin")
+
+
+def staff_client_for(
+    world: World, route: Route, clients: dict[str, Client], *, enforce_csrf_checks: bool = False
+) -> Client | None:
+    """A signed-in client of a role the route admits (a clinician where possible), so a walk
+    reaches the check under test rather than stopping at the role check; one per role."""
+    admitted = frozenset({"admin"}) if route.area == "admin" else route.admitted_roles
+    for role in STAFF_BY_PREFERENCE:
+        if role in (admitted or ()):
+            if role not in clients:
+                clients[role] = session_client(
+                    getattr(world, role), enforce_csrf_checks=enforce_csrf_checks
+                )
+            return clients[role]
+    return None

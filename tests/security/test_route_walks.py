@@ -11,13 +11,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
-from apps.patients.models import Patient
-from tests.security.conftest import PatientWorld, World, session_client
+from tests.security.conftest import session_client
 from tests.security.routes import (
     CARE_EXEMPT,
     OWN_GUARD,
@@ -25,43 +23,16 @@ from tests.security.routes import (
     SIGN_OUT,
     Route,
     all_routes,
+    path_of,
     routes,
+    staff_client_for,
+    values_for,
 )
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db(databases=["default", "notifications"])]
 
-# Path parameters whose value must be valid for the guard under test to be reached (an unknown
-# action is a 404 before any care check): per route name, over the defaults below.
-ROUTE_VALUES: dict[str, dict[str, str]] = {
-    "portal:appointment-action": {"action": "check-in"},
-}
 # Query strings that name a patient on routes without a patient in the path.
 PATIENT_QUERIES: dict[str, str] = {"staff/book/": "patient"}
-
-
-def values_for(world: World, owner: PatientWorld) -> dict[str, object]:
-    """Path parameter values naming `owner`'s records, and B's side of the clinic."""
-    return {
-        "patient_id": owner.patient.id,
-        "appointment_id": owner.appointment.id,
-        "allergy_id": owner.allergy.id,
-        "entry_id": owner.waitlist_entry.id,
-        "practitioner_id": world.role_b.practitioner_id,
-        "role_id": world.role_b.id,
-        "rule_id": world.rule_id,
-        "exception_id": world.exception_id,
-        "action": "confirm",
-        # The admin: B's patient record, B's login, and anything else for other models.
-        "object_id": owner.patient.id,
-        "content_type_id": ContentType.objects.get_for_model(Patient).id,
-        "id": owner.user.id,
-        "pk": owner.user.id,
-        "url": "no-such-page/",
-    }
-
-
-def path_of(route: Route, values: dict[str, object]) -> str:
-    return route.path({**values, **ROUTE_VALUES.get(route.name, {})})
 
 
 SIGN_IN_PATHS = {"/staff/login/", "/admin/login/"}
@@ -213,21 +184,6 @@ def test_the_admin_opens_the_admin_only_pages(world):
     assert client.get(reverse("admin:index")).status_code == 200
 
 
-STAFF_BY_PREFERENCE = ("clinician", "front_desk", "admin")
-
-
-def _staff_client_for(world: World, route: Route, clients: dict[str, Client]) -> Client | None:
-    """A client of a role the route admits (a clinician where possible): the walk must reach
-    the care check, not stop at the role check."""
-    admitted = route.admitted_roles or frozenset()
-    for role in STAFF_BY_PREFERENCE:
-        if role in admitted:
-            if role not in clients:
-                clients[role] = session_client(getattr(world, role))
-            return clients[role]
-    return None
-
-
 def _patient_scoped_routes() -> list[Route]:
     return [
         route
@@ -245,7 +201,7 @@ def test_staff_outside_the_care_relationship_are_refused_every_patient_scoped_pa
     failures: dict[str, str] = {}
 
     for route in _patient_scoped_routes():
-        client = _staff_client_for(world, route, clients)
+        client = staff_client_for(world, route, clients)
         assert client is not None, f"{route.template} admits no staff role"
         path = path_of(route, values)
         statuses = set()
@@ -276,7 +232,7 @@ def test_staff_in_the_care_relationship_get_past_the_care_check(world):
     forbidden = {}
 
     for route in _patient_scoped_routes():
-        client = _staff_client_for(world, route, clients)
+        client = staff_client_for(world, route, clients)
         path = path_of(route, values)
         for method in route.methods:
             response = request(client, method, path)
