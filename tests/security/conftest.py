@@ -86,13 +86,16 @@ class PatientWorld:
             "phone": patient.phone,
         }
 
-    def leaked_in(self, body: str, *, echoed: str = "") -> list[str]:
-        """The names of this patient's identifiers found in `body`; `echoed` is one the caller
-        sent itself (a search box shows it back), so it is not counted."""
+    def leaked_in(
+        self, body: str, *, sent: str = "", ignoring: frozenset[str] = frozenset()
+    ) -> list[str]:
+        """The names of this patient's identifiers found in `body`, except those found in
+        `sent` (what the caller sent itself, which a search box or a form's action repeats,
+        reveals nothing) and those named in `ignoring`."""
         return [
             name
             for name, value in self.secrets.items()
-            if value and value != echoed and value in body
+            if name not in ignoring and value and value not in sent and value in body
         ]
 
     def access_token(self) -> str:

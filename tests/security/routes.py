@@ -136,6 +136,9 @@ class Route:
 
 
 _GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?P<body>[^()]*)\)")
+# Unnamed groups (django-simple-history's admin: "^([^/]+)/history/([^/]+)/$") are the
+# object's id, then ids inside it: filled as `object_id`, then "1".
+_UNNAMED_GROUP = re.compile(r"\((?!\?)[^()]*\)")
 
 
 def _fill(regex: str, values: Mapping[str, object]) -> str:
@@ -147,7 +150,12 @@ def _fill(regex: str, values: Mapping[str, object]) -> str:
             return body.split("|")[0]
         raise KeyError(f"no value for path parameter {name!r} in {regex}")
 
-    text = _GROUP.sub(group, regex)
+    unnamed = iter([values.get("object_id", 1)])
+
+    def positional(match: re.Match) -> str:
+        return str(next(unnamed, 1))
+
+    text = _UNNAMED_GROUP.sub(positional, _GROUP.sub(group, regex))
     text = text.removeprefix("^").removesuffix("\\Z").removesuffix("$")
     return text.replace("\\", "")
 
