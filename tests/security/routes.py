@@ -232,12 +232,18 @@ STAFF_BY_PREFERENCE = ("clinician", "front_desk", "admin")
 
 
 def staff_client_for(
-    world: World, route: Route, clients: dict[str, Client], *, enforce_csrf_checks: bool = False
+    world: World,
+    route: Route,
+    clients: dict[str, Client],
+    *,
+    enforce_csrf_checks: bool = False,
+    preference: tuple[str, ...] = STAFF_BY_PREFERENCE,
 ) -> Client | None:
-    """A signed-in client of a role the route admits (a clinician where possible), so a walk
-    reaches the check under test rather than stopping at the role check; one per role."""
+    """A signed-in client of a role the route admits (the first of `preference` it admits),
+    so a walk reaches the check under test rather than stopping at the role check; one client
+    per role, kept in `clients`."""
     admitted = frozenset({"admin"}) if route.area == "admin" else route.admitted_roles
-    for role in STAFF_BY_PREFERENCE:
+    for role in preference:
         if role in (admitted or ()):
             if role not in clients:
                 clients[role] = session_client(
