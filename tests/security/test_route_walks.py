@@ -327,3 +327,44 @@ def test_a_patient_token_never_reaches_another_patients_records(world):
 
 # API object routes over the clinic's directory, not anybody's record.
 _DIRECTORY_OBJECTS = {"api/v1/providers/<int:practitioner_id>/"}
+
+
+def test_a_browser_session_is_no_api_credential(world):
+    """The API authenticates bearer tokens only: a session cookie (which a cross-site form
+    would send along) opens no API route, for a patient or for an admin."""
+    values = values_for(world, world.b)
+    failures = {}
+
+    for user in (world.a.user, world.admin):
+        client = session_client(user)
+        for route in routes("api"):
+            if route.is_public:
+                continue
+            path = path_of(route, values)
+            for method in route.methods:
+                response = request(client, method, path)
+                if response.status_code != 401:
+                    failures[f"{user.email} {method.upper()} {path}"] = describe(response)
+
+    assert failures == {}
+
+
+def test_a_deactivated_staff_members_session_ends_everywhere(world):
+    """Deactivating an account closes its open sessions at once: every staff and admin page
+    sends the browser to sign in."""
+    client = session_client(world.admin)
+    assert client.get(reverse("admin:index")).status_code == 200
+    world.admin.is_active = False
+    world.admin.save(update_fields=["is_active"])
+    values = values_for(world, world.a)
+    failures = {}
+
+    for route in routes("staff", "admin"):
+        if route.is_public or route.template in SIGN_OUT:
+            continue
+        path = path_of(route, values)
+        response = client.get(path)
+        if not (sends_to_sign_in(response) or response.status_code == 405):
+            failures[path] = describe(response)
+
+    assert failures == {}
