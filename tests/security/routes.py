@@ -114,7 +114,10 @@ class Route:
 
     @property
     def admitted_roles(self) -> frozenset[str] | None:
-        """The staff roles a /staff/ route admits, read off its guard; None when unknown."""
+        """The staff roles a route admits, read off its guard (the whole admin is for the admin
+        role); None when unknown."""
+        if self.area == "admin":
+            return frozenset({"admin"})
         if self.staff_permission is not None:
             return frozenset(role.value for role in GRANTS[self.staff_permission])
         if self.template in OWN_GUARD:
@@ -242,9 +245,8 @@ def staff_client_for(
     """A signed-in client of a role the route admits (the first of `preference` it admits),
     so a walk reaches the check under test rather than stopping at the role check; one client
     per role, kept in `clients`."""
-    admitted = frozenset({"admin"}) if route.area == "admin" else route.admitted_roles
     for role in preference:
-        if role in (admitted or ()):
+        if role in (route.admitted_roles or ()):
             if role not in clients:
                 clients[role] = session_client(
                     getattr(world, role), enforce_csrf_checks=enforce_csrf_checks

@@ -57,9 +57,7 @@ def test_every_route_is_classified():
     unclassified = [
         route.template
         for route in all_routes()
-        if not route.is_public
-        and route.area not in ("api", "admin")
-        and route.admitted_roles is None
+        if not route.is_public and route.area != "api" and route.admitted_roles is None
     ]
     stale = (set(PUBLIC) | set(OWN_GUARD) | set(CARE_EXEMPT) | set(SIGN_OUT)) - {
         route.template for route in all_routes()
@@ -128,10 +126,6 @@ def test_a_patient_never_opens_a_staff_or_admin_page(world, credential):
     assert world.b.rows() == before
 
 
-def _admitted(route: Route) -> frozenset[str] | None:
-    return frozenset({"admin"}) if route.area == "admin" else route.admitted_roles
-
-
 @pytest.mark.parametrize("role", ["front_desk", "clinician"])
 def test_staff_are_refused_every_page_their_role_is_not_admitted_to(world, role):
     """Front desk on the admin, schedule management and every admin-only page; a clinician
@@ -143,7 +137,7 @@ def test_staff_are_refused_every_page_their_role_is_not_admitted_to(world, role)
     refused_routes = []
 
     for route in routes("staff", "admin"):
-        admitted = _admitted(route)
+        admitted = route.admitted_roles
         if route.is_public or route.template in SIGN_OUT or admitted is None or role in admitted:
             continue
         path = path_of(route, values)
