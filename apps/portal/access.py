@@ -144,6 +144,8 @@ def staff_view(
             audit.actor_set(request, user_id=staff.user_id, actor_role=staff.role_label)
             return view(request, *args, **kwargs)
 
+        # Read by the security suite's route walks (tests/security): which roles may use a URL.
+        guarded.staff_permission = permission
         return guarded
 
     return decorate

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from apps.allergies import public as allergies
@@ -172,7 +173,18 @@ def appointment_action(request: HttpRequest, appointment_id: int, action: str) -
         messages.error(request, error)
     else:
         messages.success(request, "The appointment was updated.")
-    return HttpResponseRedirect(request.POST.get("back") or reverse("portal:today"))
+    return HttpResponseRedirect(_back(request))
+
+
+def _back(request: HttpRequest) -> str:
+    """Where the form came from (the reschedule page sends the day it showed); a target on
+    another site is refused, or the form would be an open redirect."""
+    back = request.POST.get("back", "")
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return back
+    return reverse("portal:today")
 
 
 urlpatterns = [
