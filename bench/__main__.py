@@ -102,9 +102,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", default="default", choices=sorted(SCALES))
     parser.add_argument("--reseed", action="store_true", help="drop and seed the database again")
     parser.add_argument("--python-load", action="store_true", help="the Python load generator")
+    parser.add_argument("--seed-only", action="store_true", help="prepare the database, no load")
     args = parser.parse_args(argv)
     scale = SCALES[args.scale]
     env = prepare(scale, reseed=args.reseed)
+    if args.seed_only:
+        return 0
     servers.pin_self_to_loadgen_core()
 
     from django.conf import settings

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
 from django.utils import timezone
 
 from apps.patients import public as patients
@@ -57,13 +57,13 @@ def _minutes_needed(kind: AppointmentTypeInfo) -> dt.timedelta:
     )
 
 
-def slot_fits(slot: Slot, kind: AppointmentTypeInfo, *, now: dt.datetime) -> bool:
-    """Whether a patient could book this type in this slot online now (the booking rules)."""
-    return (
-        now + dt.timedelta(minutes=kind.minimum_notice_minutes) <= slot.start
-        and slot.start <= now + dt.timedelta(days=kind.booking_horizon_days)
-        and slot.end - slot.start >= _minutes_needed(kind)
-    )
+def slot_fits(
+    start: dt.datetime, end: dt.datetime, kind: AppointmentTypeInfo, *, now: dt.datetime
+) -> bool:
+    """Whether a patient could book this type in a slot of [start, end) online now."""
+    earliest = now + dt.timedelta(minutes=kind.minimum_notice_minutes)
+    latest = now + dt.timedelta(days=kind.booking_horizon_days)
+    return earliest <= start <= latest and end - start >= _minutes_needed(kind)
 
 
 def _bookable_online(offers: Iterable[OnlineBookableOffer], *, now: dt.datetime) -> Q | None:
@@ -110,6 +110,23 @@ def slot_list_bookable(
     if location_id is not None:
         slots = slots.filter(location_id=location_id)
     return slots.order_by("start", "id")
+
+
+SLOT_ROW_FIELDS = (
+    "id", "practitioner_id", "location_id", "practitioner_role_id", "start", "end", "timezone",
+    "capacity", "booked_count",
+)  # fmt: skip
+
+
+def rows_with_total(
+    rows: QuerySet, *, fields: tuple[str, ...], offset: int, limit: int
+) -> list[dict]:
+    """One page of `rows` as dicts, each with `total`: the count of all pages, in one query.
+
+    The count is a window computed before LIMIT/OFFSET, so the filters do the work once. A page
+    past the end has no rows and so no total.
+    """
+    return list(rows.values(*fields).annotate(total=Window(Count("id")))[offset : offset + limit])
 
 
 def next_bookable_slots(
@@ -177,6 +194,15 @@ def appointment_list_for_patient(
     if statuses:
         appointments = appointments.filter(status__in=list(statuses))
     return appointments
+
+
+# What a patient sees of an appointment, read as plain rows (no model instances: the hot path).
+APPOINTMENT_ROW_FIELDS = (
+    "id", "patient_id", "practitioner_id", "location_id", "appointment_type_id", "slot_id",
+    "start", "end", "timezone", "status", "channel", "reason", "needs_allergy_review",
+    "rescheduled_from_id", "practitioner__prefix", "practitioner__given_name",
+    "practitioner__family_name", "location__name", "appointment_type__name",
+)  # fmt: skip
 
 
 def appointment_get(*, appointment_id: int, patient_id: int | None = None) -> Appointment | None:

@@ -17,8 +17,8 @@ from apps.core.openapi import problems
 from apps.core.pagination import CappedPageNumberPagination
 from apps.core.patient_api import PatientAPIView
 from apps.scheduling import public as scheduling
-from apps.scheduling.api.paging import CountedPages, paginated_response
-from apps.scheduling.api.serializers import AppointmentSerializer
+from apps.scheduling.api.paging import one_query_page
+from apps.scheduling.api.serializers import AppointmentSerializer, appointment_representation
 from apps.scheduling.contracts import AppointmentStatus, PatientBooking
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -107,16 +107,16 @@ class AppointmentListApi(PatientAPIView):
         wanted = filters.validated_data.get("status")
         statuses = [wanted] if wanted else None
         patient_id = self.patient_id
-        items = CountedPages(
+        return one_query_page(
+            request=request,
+            view=self,
+            fetch_with_count=lambda *, offset, limit: scheduling.patient_appointment_page(
+                patient_id=patient_id, when=when, statuses=statuses, offset=offset, limit=limit
+            ),
             count=lambda: scheduling.patient_appointment_count(
                 patient_id=patient_id, when=when, statuses=statuses
             ),
-            fetch=lambda *, offset, limit: scheduling.patient_appointments(
-                patient_id=patient_id, when=when, statuses=statuses, offset=offset, limit=limit
-            ),
-        )
-        return paginated_response(
-            request=request, view=self, items=items, serializer=AppointmentListApi.OutputSerializer
+            represent=appointment_representation,
         )
 
 
