@@ -6,7 +6,9 @@ import datetime as dt
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import BigIntegerField, Count, F, Lookup, Q, QuerySet, Value, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from apps.patients import public as patients
@@ -66,13 +68,33 @@ def slot_fits(
     return earliest <= start <= latest and end - start >= _minutes_needed(kind)
 
 
+class _EqualsAny(Lookup):
+    """`lhs = ANY(rhs)` where rhs is one array (not registered on any field: used directly)."""
+
+    lookup_name = "equals_any"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
+
+
+def any_of(column: str, ids: Iterable[int]) -> Lookup:
+    """`column = ANY(%s)` with the ids as one array parameter.
+
+    The same plan as `column__in`, without a placeholder per id: a clinic's hundreds of roles
+    made compiling and binding the slot search's IN lists cost more than running it.
+    """
+    return _EqualsAny(F(column), Value(list(ids), output_field=ArrayField(BigIntegerField())))
+
+
 def _bookable_online(offers: Iterable[OnlineBookableOffer], *, now: dt.datetime) -> Q | None:
     """Slots some offered type fits: one OR branch per type (tens), so one query in all."""
     condition = None
     for offer in offers:
         kind = offer.appointment_type
         branch = Q(
-            practitioner_role_id__in=list(offer.role_ids),
+            any_of("practitioner_role_id", offer.role_ids),
             start__gte=now + dt.timedelta(minutes=kind.minimum_notice_minutes),
             start__lte=now + dt.timedelta(days=kind.booking_horizon_days),
             end__gte=F("start") + _minutes_needed(kind),
@@ -106,7 +128,7 @@ def slot_list_bookable(
         booked_count__lt=F("capacity"),
     )
     if practitioner_ids is not None:
-        slots = slots.filter(practitioner_id__in=list(practitioner_ids))
+        slots = slots.filter(any_of("practitioner_id", practitioner_ids))
     if location_id is not None:
         slots = slots.filter(location_id=location_id)
     return slots.order_by("start", "id")
@@ -121,12 +143,23 @@ SLOT_ROW_FIELDS = (
 def rows_with_total(
     rows: QuerySet, *, fields: tuple[str, ...], offset: int, limit: int
 ) -> list[dict]:
-    """One page of `rows` as dicts, each with `total`: the count of all pages, in one query.
+    """One page of `rows` (in their order) as dicts, each with `total`: the count of all pages.
 
-    The count is a window computed before LIMIT/OFFSET, so the filters do the work once. A page
-    past the end has no rows and so no total.
+    One query: the count and the order are window functions over the filtered rows, and the
+    page is sorted by the row number. Sorted by the columns themselves, Postgres prefers walking
+    an index in that order hoping to stop early, which the count prevents: for slots it walked
+    every practitioner's free slots of the range. This way the filters' own indexes are used.
+    A page past the end has no rows and so no total.
     """
-    return list(rows.values(*fields).annotate(total=Window(Count("id")))[offset : offset + limit])
+    order = [
+        F(field[1:]).desc() if field.startswith("-") else F(field).asc()
+        for field in rows.query.order_by
+    ]
+    return list(
+        rows.values(*fields)
+        .annotate(row=Window(RowNumber(), order_by=order), total=Window(Count("id")))
+        .order_by("row")[offset : offset + limit]
+    )
 
 
 def next_bookable_slots(
