@@ -90,6 +90,14 @@ class Measurement:
             "errors_4xx": sum(s.c4 for s in self.slices),
             "errors_5xx": sum(s.c5 for s in self.slices),
             "socket_errors": sum(s.socket_errors for s in self.slices),
+            "slices": [
+                {
+                    "rps": round(s.requests / s.seconds, 1) if s.seconds else 0.0,
+                    "p50_ms": round(s.p50_ms, 2),
+                    "p95_ms": round(s.p95_ms, 2),
+                }
+                for s in self.slices
+            ],
         }
 
 
