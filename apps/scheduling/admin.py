@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from apps.core.errors import ApplicationError
+from apps.core.pagination import EstimatedCountPaginator
 from apps.scheduling import services
 from apps.scheduling.contracts import AppointmentStatus
 from apps.scheduling.models import Appointment, BookingRequest, Slot, WaitlistEntry
@@ -34,11 +35,17 @@ class AppointmentAdmin(admin.ModelAdmin):
         "status", "channel", "needs_allergy_review",
     )  # fmt: skip
     list_select_related = ("patient", "practitioner", "location", "appointment_type")
-    list_filter = ("status", "channel", "needs_allergy_review", "location", "appointment_type")
+    # A date filter, not date_hierarchy: the hierarchy's links read the distinct dates of every
+    # appointment (hundreds of thousands) on each page.
+    list_filter = (
+        ("start", admin.DateFieldListFilter),
+        "status", "channel", "needs_allergy_review", "location", "appointment_type",
+    )  # fmt: skip
     search_fields = ("=id", "=patient__mrn")
-    date_hierarchy = "start"
-    ordering = ("-start",)
+    # (start, id) is indexed (appt_start_id_idx): a page is an index walk, not a sort of all.
+    ordering = ("-start", "-id")
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     actions = ("check_in", "cancel")
     readonly_fields = [f.name for f in Appointment._meta.fields]
 
