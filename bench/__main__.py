@@ -132,13 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     fx = scenarios.fixtures()
     results: dict[str, dict] = {}
     tasks = scenarios.booking_tasks(fx, days=(2, 20), wanted=scale.bookings + scale.confirmations)
-    contended = scenarios.booking_tasks(fx, days=(21, 40), wanted=scale.contended_slots * 8)
-    # One slot per distinct day: winners of one race do not overlap the next.
-    chosen, days = [], set()
-    for task in contended:
-        if task.start.date() not in days and len(chosen) < scale.contended_slots:
-            chosen.append(task.slot_id)
-            days.add(task.start.date())
+    chosen = scenarios.contended_slots(fx, first_day=21, count=scale.contended_slots)
 
     with servers.gunicorn(env, log=data_dir / "gunicorn.log") as port:
         load = runner(port=port, concurrency=scale.concurrency, prefer_wrk=not args.python_load)

@@ -12,9 +12,9 @@ class Scale:
     practitioners: int
     appointments: int
     # Load: connections of the load generator, seconds per slice, interleaved rounds.
-    concurrency: int = 8
-    slice_seconds: float = 4.0
-    rounds: int = 3
+    concurrency: int = 4  # two per gunicorn worker: busy, without a long queue
+    slice_seconds: float = 3.0
+    rounds: int = 5
     bookings: int = 120  # uncontended bookings
     booking_clients: int = 4
     contended_slots: int = 5

@@ -235,6 +235,20 @@ def runner(*, port: int, concurrency: int, prefer_wrk: bool = True) -> WrkRunner
     return PythonRunner(port=port, concurrency=concurrency)
 
 
+def drain(port: int, path: str = "/bench/bare/") -> None:
+    """Wait until the server has answered what the last slice left queued.
+
+    A slow page's requests outlive its slice (gunicorn still serves what is in its backlog);
+    one cheap request answered means the backlog is gone and the next slice starts clean.
+    """
+    for _ in range(4):
+        try:
+            request(port, "GET", path)
+            return
+        except (OSError, http.client.HTTPException):
+            continue
+
+
 def interleaved(
     load: WrkRunner | PythonRunner, targets: list[Target], *, rounds: int, seconds: float
 ) -> dict[str, Measurement]:
@@ -244,4 +258,5 @@ def interleaved(
         shift = round_number % len(targets)
         for target in targets[shift:] + targets[:shift]:
             results[target.name].slices.append(load.run(target, seconds))
+            drain(load.port)
     return results

@@ -110,13 +110,14 @@ def read_targets(fx: Fixtures) -> dict[str, list[Target]]:
     _, patient_id, bearer = fx.reader
     auth = {"Authorization": bearer}
     return {
+        # In rotation: each ratio's target runs right beside its reference in every round.
         "reads": [
             Target("ref_bare", "/bench/bare/"),
-            Target("ref_raw_query", f"/bench/raw-appointments/?patient={patient_id}"),
             Target("ref_drf_naive", "/bench/drf-appointments/", auth),
             Target("me_appointments", "/api/v1/me/appointments/", auth),
-            Target("me_allergies", "/api/v1/me/allergies/", auth),
+            Target("ref_raw_query", f"/bench/raw-appointments/?patient={patient_id}"),
             Target("slot_search", f"/api/v1/slots/?specialty={fx.specialty}", auth),
+            Target("me_allergies", "/api/v1/me/allergies/", auth),
             Target("provider_search", f"/api/v1/providers/?specialty={fx.specialty}", auth),
             Target("staff_today", "/staff/", {"Cookie": fx.staff_cookie}),
             Target(
@@ -199,6 +200,26 @@ def booking_tasks(fx: Fixtures, *, days: tuple[int, int], wanted: int) -> list[T
             if queue and len(tasks) < wanted:
                 tasks.append(queue.pop(0))
     return tasks
+
+
+def contended_slots(fx: Fixtures, *, first_day: int, count: int) -> list[int]:
+    """One free slot on each of `count` days from `first_day` on, so that the winner of one
+    race never overlaps the next race's slot."""
+    from apps.scheduling import public as scheduling
+
+    now = timezone.now()
+    chosen: list[int] = []
+    day = first_day
+    while len(chosen) < count and day < first_day + 3 * count + 10:
+        found = scheduling.bookable_slots(
+            start=now + dt.timedelta(days=day),
+            end=now + dt.timedelta(days=day + 1),
+            appointment_type_id=fx.appointment_type_id,
+            limit=1,
+        )
+        chosen.extend(slot.id for slot in found)
+        day += 1
+    return chosen
 
 
 def _book(port: int, fx: Fixtures, patient_index: int, slot_id: int, conn=None):
@@ -341,9 +362,13 @@ def outbox_settle() -> int:
     """
     from apps.core.models import OutboxEvent
 
-    return OutboxEvent.objects.filter(status=OutboxEvent.Status.PENDING).update(
+    settled = OutboxEvent.objects.filter(status=OutboxEvent.Status.PENDING).update(
         status=OutboxEvent.Status.DELIVERED, delivered_at=timezone.now()
     )
+    if settled:  # as autovacuum would, after changing that many rows
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM (ANALYZE) {OutboxEvent._meta.db_table}")
+    return settled
 
 
 def purge_queues(*names: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 from pathlib import Path
 
 ME_APPOINTMENTS_VS_RAW = 0.6
@@ -13,6 +14,21 @@ RELAY_VS_NOOP = 0.5
 
 def _ratio(a: float, b: float) -> float:
     return round(a / b, 3) if b else 0.0
+
+
+def paired_ratio(target: dict, reference: dict) -> float:
+    """The median over rounds of target/reference req/s, each pair measured in the same round.
+
+    A burst from a neighbour on the shared machine then spoils one pair, not the verdict.
+    """
+    pairs = [
+        t["rps"] / r["rps"]
+        for t, r in zip(target.get("slices", []), reference.get("slices", []), strict=False)
+        if r["rps"]
+    ]
+    if not pairs:
+        return _ratio(target["rps"], reference["rps"])
+    return round(statistics.median(pairs), 3)
 
 
 def _latest(results_dir: Path, scale: str) -> dict | None:
@@ -29,16 +45,16 @@ def _latest(results_dir: Path, scale: str) -> dict | None:
 
 def evaluate(document: dict, results_dir: Path) -> list[dict]:
     s = document["scenarios"]
-    raw = s["ref_raw_query"]["rps"]
+    raw = s["ref_raw_query"]
     targets = []
 
     def add(name: str, value, target, met: bool) -> None:
         targets.append({"name": name, "value": value, "target": target, "met": bool(met)})
 
-    value = _ratio(s["me_appointments"]["rps"], raw)
+    value = paired_ratio(s["me_appointments"], raw)
     add("me_appointments_rps_vs_raw_query", value, f">= {ME_APPOINTMENTS_VS_RAW}",
         value >= ME_APPOINTMENTS_VS_RAW)  # fmt: skip
-    value = _ratio(s["slot_search"]["rps"], raw)
+    value = paired_ratio(s["slot_search"], raw)
     add("slot_search_rps_vs_raw_query", value, f">= {SLOT_SEARCH_VS_RAW}",
         value >= SLOT_SEARCH_VS_RAW)  # fmt: skip
     scale = document["scale"]["name"]

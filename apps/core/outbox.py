@@ -217,10 +217,12 @@ def outbox_relay_batch(*, limit: int | None = None) -> RelayResult:
     broker_unavailable = False
     now = timezone.now()
     with transaction.atomic():
+        # In the order of the pending index (available_at, id): ordered by id alone, Postgres
+        # may walk the primary key through every delivered row to find the few pending ones.
         rows = list(
             OutboxEvent.objects.select_for_update(skip_locked=True)
             .filter(status=OutboxEvent.Status.PENDING, available_at__lte=now)
-            .order_by("id")[:limit]
+            .order_by("available_at", "id")[:limit]
         )
         if not rows:
             return RelayResult()
