@@ -14,7 +14,7 @@ from pathlib import Path
 from bench import servers
 from bench.config import SCALES, Scale
 from bench.load import interleaved, runner
-from bench.targets import evaluate, print_report
+from bench.targets import evaluate, paired_ratio, print_report
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 MARKER_TABLE = "bench_seed_marker"
@@ -107,12 +107,24 @@ def prepare(scale: Scale, *, reseed: bool) -> dict[str, str]:
     return env
 
 
+def print_reads(results: dict[str, dict]) -> None:
+    raw = results["ref_raw_query"]
+    for name, result in results.items():
+        print(f"{name:<20} {result['rps']:>8} req/s  p95 {result['p95_ms']:>8} ms  "
+              f"x raw {paired_ratio(result, raw):>6}  queries {result['queries']}")  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--scale", default="default", choices=sorted(SCALES))
     parser.add_argument("--reseed", action="store_true", help="drop and seed the database again")
     parser.add_argument("--python-load", action="store_true", help="the Python load generator")
     parser.add_argument("--seed-only", action="store_true", help="prepare the database, no load")
+    parser.add_argument(
+        "--reads-only",
+        action="store_true",
+        help="only the GET scenarios (while optimising; no targets, results under the data dir)",
+    )
     args = parser.parse_args(argv)
     scale = SCALES[args.scale]
     env = prepare(scale, reseed=args.reseed)
@@ -143,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
                 load, targets, rounds=scale.rounds, seconds=scale.slice_seconds
             ).items():
                 results[name] = {**measured.summary(), **queries[name]}
+        if args.reads_only:
+            print_reads(results)
+            return 0
         results["outbox_relay"] = scenarios.relay_throughput(scale.relay_events)
         results["booking_uncontended"] = scenarios.booking_uncontended(
             port, fx, tasks[: scale.bookings], clients=scale.booking_clients

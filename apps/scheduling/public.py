@@ -13,7 +13,12 @@ from apps.allergies import public as allergies
 from apps.core.errors import ValidationFailed
 from apps.patients import public as patients
 from apps.providers import public as providers
-from apps.providers.contracts import AvailabilityChange, OnlineBookableOffer, ProviderNotFound
+from apps.providers.contracts import (
+    AvailabilityChange,
+    BookableRole,
+    OnlineBookableOffer,
+    ProviderNotFound,
+)
 from apps.scheduling import selectors, services
 from apps.scheduling.contracts import (
     AllergyReviewItem,
@@ -416,17 +421,6 @@ def _offers_for(appointment_type_id: int | None) -> list[OnlineBookableOffer]:
     return chosen
 
 
-def _practitioner_filter(
-    practitioner_id: int | None, specialty_code: str | None
-) -> list[int] | None:
-    if not specialty_code:
-        return None if practitioner_id is None else [practitioner_id]
-    ids = providers.practitioner_ids_for_specialty(specialty_code=specialty_code)
-    if practitioner_id is not None:
-        ids = [found for found in ids if found == practitioner_id]
-    return ids
-
-
 def bookable_slot_count(
     *,
     start: dt.datetime,
@@ -436,38 +430,37 @@ def bookable_slot_count(
     location_id: int | None = None,
     appointment_type_id: int | None = None,
 ) -> int:
+    """How many slots bookable_slot_page's filters find (for a page past the end)."""
+    offers = _offers_for(appointment_type_id)
+    roles = providers.bookable_roles(
+        specialty_code=specialty_code, practitioner_id=practitioner_id, location_id=location_id
+    )
+    if not roles:
+        return 0
     return selectors.slot_list_bookable(
-        offers=_offers_for(appointment_type_id),
-        start=start,
-        end=end,
-        practitioner_ids=_practitioner_filter(practitioner_id, specialty_code),
-        location_id=location_id,
+        offers=offers, start=start, end=end, role_ids=roles.keys()
     ).count()
 
 
 def bookable_slots(*, offset: int = 0, limit: int = 100, **filters: object) -> list[BookableSlot]:
-    """One page of the free slots a patient can book online, soonest first (bookable_slot_page's
-    filters: start, end, practitioner_id, specialty_code, location_id, appointment_type_id).
-
-    Without an appointment type, a slot qualifies when any online-bookable type its role
-    offers fits it (notice, horizon, length); each slot lists the types that fit.
-    """
+    """One page of bookable_slot_page without its count (the same filters: start, end,
+    practitioner_id, specialty_code, location_id, appointment_type_id)."""
     return bookable_slot_page(offset=offset, limit=limit, **filters)[1]  # type: ignore[arg-type]
 
 
 def _bookable_from_rows(
-    rows: list[dict], offers: list[OnlineBookableOffer], *, now: dt.datetime
+    rows: list[dict],
+    offers: list[OnlineBookableOffer],
+    roles: dict[int, BookableRole],
+    *,
+    now: dt.datetime,
 ) -> list[BookableSlot]:
-    """BookableSlots from selectors.SLOT_ROW_FIELDS rows: names in two queries for the page."""
-    if not rows:
-        return []
-    names = providers.practitioner_display_names(ids={row["practitioner_id"] for row in rows})
-    places = providers.locations_by_ids(ids={row["location_id"] for row in rows})
+    """BookableSlots from selectors.SLOT_ROW_FIELDS rows of the given roles (names included)."""
     offered = [(offer.appointment_type, frozenset(offer.role_ids)) for offer in offers]
     found = []
     for row in rows:
         start, end, role_id = row["start"], row["end"], row["practitioner_role_id"]
-        place = places.get(row["location_id"])
+        role = roles[role_id]
         found.append(
             BookableSlot(
                 id=row["id"],
@@ -479,8 +472,8 @@ def _bookable_from_rows(
                 timezone=row["timezone"],
                 capacity=row["capacity"],
                 remaining=row["capacity"] - row["booked_count"],
-                practitioner_name=names.get(row["practitioner_id"], ""),
-                location_name=place.name if place else "",
+                practitioner_name=role.practitioner_name,
+                location_name=role.location_name,
                 appointment_types=tuple(
                     kind
                     for kind, role_ids in offered
@@ -502,28 +495,31 @@ def bookable_slot_page(
     offset: int = 0,
     limit: int = 20,
 ) -> tuple[int | None, list[BookableSlot]]:
-    """One page of bookable_slots and the count of all, in five queries whatever the sizes.
+    """One page of the free slots a patient can book online, soonest first, and the count of
+    all, in three queries whatever the sizes: the offers, the roles the filters leave (with
+    their names), the page with its count. The count is None for a page past the end.
 
-    Offers, the specialty's practitioners, the page with its count, then the page's
-    practitioner names and locations. The count is None for a page past the end.
+    Without an appointment type, a slot qualifies when any online-bookable type its role
+    offers fits it (notice, horizon, length); each slot lists the types that fit.
     """
     now = timezone.now()
     offers = _offers_for(appointment_type_id)
-    # Practitioner and location filters narrow the slots first (their indexes), so the page and
-    # its count read those practitioners' slots only, not every free slot in the range.
+    roles = providers.bookable_roles(
+        specialty_code=specialty_code, practitioner_id=practitioner_id, location_id=location_id
+    )
+    if not roles:
+        return (0 if offset == 0 else None), []
+    # The filters narrow the slots to these roles first (their (role, start) index, with the
+    # page ordered by row number), so the page and its count read only their slots, never
+    # every free slot in the range.
     slots = selectors.slot_list_bookable(
-        offers=offers,
-        start=start,
-        end=end,
-        practitioner_ids=_practitioner_filter(practitioner_id, specialty_code),
-        location_id=location_id,
-        now=now,
+        offers=offers, start=start, end=end, role_ids=roles.keys(), now=now
     )
     rows = selectors.rows_with_total(
-        slots, fields=selectors.SLOT_ROW_FIELDS, offset=offset, limit=limit
+        slots, fields=selectors.SLOT_ROW_FIELDS, offset=offset, limit=limit, by_row_number=True
     )
     total = rows[0]["total"] if rows else (0 if offset == 0 else None)
-    return total, _bookable_from_rows(rows, offers, now=now)
+    return total, _bookable_from_rows(rows, offers, roles, now=now)
 
 
 def provider_search(

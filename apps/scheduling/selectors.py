@@ -110,6 +110,7 @@ def slot_list_bookable(
     end: dt.datetime,
     practitioner_ids: Iterable[int] | None = None,
     location_id: int | None = None,
+    role_ids: Iterable[int] | None = None,
     now: dt.datetime | None = None,
 ) -> QuerySet[Slot]:
     """Free slots with room left in [start, end) that a patient can book online, soonest first.
@@ -131,6 +132,8 @@ def slot_list_bookable(
         slots = slots.filter(any_of("practitioner_id", practitioner_ids))
     if location_id is not None:
         slots = slots.filter(location_id=location_id)
+    if role_ids is not None:
+        slots = slots.filter(any_of("practitioner_role_id", role_ids))
     return slots.order_by("start", "id")
 
 
@@ -141,25 +144,30 @@ SLOT_ROW_FIELDS = (
 
 
 def rows_with_total(
-    rows: QuerySet, *, fields: tuple[str, ...], offset: int, limit: int
+    rows: QuerySet,
+    *,
+    fields: tuple[str, ...],
+    offset: int,
+    limit: int,
+    by_row_number: bool = False,
 ) -> list[dict]:
     """One page of `rows` (in their order) as dicts, each with `total`: the count of all pages.
 
-    One query: the count and the order are window functions over the filtered rows, and the
-    page is sorted by the row number. Sorted by the columns themselves, Postgres prefers walking
-    an index in that order hoping to stop early, which the count prevents: for slots it walked
-    every practitioner's free slots of the range. This way the filters' own indexes are used.
+    One query: the count is a window over the filtered rows, computed before LIMIT/OFFSET.
+    `by_row_number` orders the page by ROW_NUMBER() instead of the columns: ordered by the
+    columns with a LIMIT, Postgres may prefer walking an index in that order hoping to stop
+    early, which the count prevents (for slots it walked every practitioner's free slots of
+    the range); ordered by row number, the filters' own indexes are used.
     A page past the end has no rows and so no total.
     """
-    order = [
-        F(field[1:]).desc() if field.startswith("-") else F(field).asc()
-        for field in rows.query.order_by
-    ]
-    return list(
-        rows.values(*fields)
-        .annotate(row=Window(RowNumber(), order_by=order), total=Window(Count("id")))
-        .order_by("row")[offset : offset + limit]
-    )
+    page = rows.values(*fields).annotate(total=Window(Count("id")))
+    if by_row_number:
+        order = [
+            F(field[1:]).desc() if field.startswith("-") else F(field).asc()
+            for field in rows.query.order_by
+        ]
+        page = page.annotate(row=Window(RowNumber(), order_by=order)).order_by("row")
+    return list(page[offset : offset + limit])
 
 
 def next_bookable_slots(
