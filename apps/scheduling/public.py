@@ -421,6 +421,18 @@ def _offers_for(appointment_type_id: int | None) -> list[OnlineBookableOffer]:
     return chosen
 
 
+def _offers_among(
+    offers: list[OnlineBookableOffer], roles: dict[int, BookableRole]
+) -> list[OnlineBookableOffer]:
+    """The offers narrowed to the given roles; offers none of them makes are left out."""
+    narrowed = []
+    for offer in offers:
+        role_ids = tuple(role_id for role_id in offer.role_ids if role_id in roles)
+        if role_ids:
+            narrowed.append(dataclasses.replace(offer, role_ids=role_ids))
+    return narrowed
+
+
 def bookable_slot_count(
     *,
     start: dt.datetime,
@@ -435,7 +447,8 @@ def bookable_slot_count(
     roles = providers.bookable_roles(
         specialty_code=specialty_code, practitioner_id=practitioner_id, location_id=location_id
     )
-    if not roles:
+    offers = _offers_among(offers, roles)
+    if not offers:
         return 0
     return selectors.slot_list_bookable(
         offers=offers, start=start, end=end, role_ids=roles.keys()
@@ -507,7 +520,9 @@ def bookable_slot_page(
     roles = providers.bookable_roles(
         specialty_code=specialty_code, practitioner_id=practitioner_id, location_id=location_id
     )
-    if not roles:
+    # Each offer narrowed to these roles: the query carries a few role ids, not the clinic's.
+    offers = _offers_among(offers, roles)
+    if not offers:
         return (0 if offset == 0 else None), []
     # The filters narrow the slots to these roles first (their (role, start) index, with the
     # page ordered by row number), so the page and its count read only their slots, never
