@@ -19,12 +19,12 @@ SERVER_CORE = 1
 LOADGEN_CORE = 0
 
 
-def cores() -> set[int]:
-    return set(os.sched_getaffinity(0))
+# The cores this process may use, read before it pins itself to the load generator's core.
+CORES = frozenset(os.sched_getaffinity(0))
 
 
 def can_pin() -> bool:
-    return {SERVER_CORE, LOADGEN_CORE} <= cores()
+    return {SERVER_CORE, LOADGEN_CORE} <= CORES
 
 
 def pin_self_to_loadgen_core() -> None:
@@ -35,6 +35,10 @@ def pin_self_to_loadgen_core() -> None:
 
 def _server_affinity() -> None:
     os.sched_setaffinity(0, {SERVER_CORE})
+
+
+def _any_core() -> None:
+    os.sched_setaffinity(0, CORES)
 
 
 def _with_database(url: str, name: str) -> str:
@@ -216,6 +220,7 @@ def celery_worker(env: dict[str, str], *, log: Path) -> Iterator[None]:
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
+            preexec_fn=_any_core,  # noqa: PLW1509 - not the harness's pinned core only
         )
         try:
             from healthportal.celery import app
