@@ -108,6 +108,17 @@ class AvailabilityWindow:
 
 
 @dataclasses.dataclass(frozen=True)
+class BookableRole:
+    """An active role (role, practitioner and location active) with the names a patient sees."""
+
+    id: int
+    practitioner_id: int
+    practitioner_name: str
+    location_id: int
+    location_name: str
+
+
+@dataclasses.dataclass(frozen=True)
 class PractitionerRoleInfo:
     """A practitioner at a location.
 

@@ -18,6 +18,7 @@ from apps.providers.contracts import (
     AvailabilityRuleInfo,
     AvailabilityRuleSpec,
     AvailabilityWindow,
+    BookableRole,
     ExceptionKind,
     LocationInfo,
     OnlineBookableOffer,
@@ -247,6 +248,45 @@ def practitioner_locations(
     for role in rows:
         found[role.practitioner_id].append(location_info(location=role.location))
     return {practitioner_id: tuple(found[practitioner_id]) for practitioner_id in practitioner_ids}
+
+
+def bookable_roles(
+    *,
+    specialty_code: str | None = None,
+    practitioner_id: int | None = None,
+    location_id: int | None = None,
+) -> dict[int, BookableRole]:
+    """Active roles of active practitioners at active locations matching the filters, by id,
+    with their practitioner's display name and location's name: one query."""
+    rows = PractitionerRole.objects.filter(
+        active=True, practitioner__active=True, location__active=True
+    )
+    if specialty_code:
+        rows = rows.filter(practitioner__specialties__code=specialty_code)
+    if practitioner_id is not None:
+        rows = rows.filter(practitioner_id=practitioner_id)
+    if location_id is not None:
+        rows = rows.filter(location_id=location_id)
+    found = rows.values_list(
+        "id",
+        "practitioner_id",
+        "practitioner__prefix",
+        "practitioner__given_name",
+        "practitioner__family_name",
+        "location_id",
+        "location__name",
+    )
+    return {
+        role_id: BookableRole(
+            id=role_id,
+            practitioner_id=who,
+            # str(Practitioner): the display name
+            practitioner_name=" ".join(part for part in (prefix, given, family) if part),
+            location_id=where,
+            location_name=place,
+        )
+        for role_id, who, prefix, given, family, where, place in found
+    }
 
 
 def practitioner_ids_for_specialty(*, specialty_code: str) -> list[int]:

@@ -116,6 +116,8 @@ class Appointment(BaseModel):
         ordering = ["start", "id"]
         indexes = [
             models.Index(fields=["patient", "start"], name="appt_patient_start_idx"),
+            # The admin's list, newest first (ORDER BY start DESC, id DESC LIMIT 100).
+            models.Index(fields=["start", "id"], name="appt_start_id_idx"),
             models.Index(fields=["location", "start"], name="appt_location_start_idx"),
             models.Index(fields=["practitioner", "start"], name="appt_practitioner_start_idx"),
             models.Index(

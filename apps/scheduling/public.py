@@ -14,7 +14,12 @@ from apps.core.changes import RecordChange
 from apps.core.errors import ValidationFailed
 from apps.patients import public as patients
 from apps.providers import public as providers
-from apps.providers.contracts import AvailabilityChange, OnlineBookableOffer, ProviderNotFound
+from apps.providers.contracts import (
+    AvailabilityChange,
+    BookableRole,
+    OnlineBookableOffer,
+    ProviderNotFound,
+)
 from apps.scheduling import selectors, services
 from apps.scheduling.contracts import (
     AllergyReviewItem,
@@ -280,6 +285,61 @@ def patient_appointments(
     return [_appointment_detail(appointment) for appointment in rows]
 
 
+def _detail_from_row(row: dict) -> AppointmentDetail:
+    """An AppointmentDetail from a selectors.APPOINTMENT_ROW_FIELDS row (no model instance)."""
+    name = " ".join(
+        part
+        for part in (
+            row["practitioner__prefix"],
+            row["practitioner__given_name"],
+            row["practitioner__family_name"],
+        )
+        if part
+    )
+    return AppointmentDetail(
+        id=row["id"],
+        patient_id=row["patient_id"],
+        practitioner_id=row["practitioner_id"],
+        location_id=row["location_id"],
+        appointment_type_id=row["appointment_type_id"],
+        slot_id=row["slot_id"],
+        start=row["start"],
+        end=row["end"],
+        timezone=row["timezone"],
+        status=AppointmentStatus(row["status"]),
+        channel=BookingChannel(row["channel"]),
+        reason=row["reason"],
+        needs_allergy_review=row["needs_allergy_review"],
+        rescheduled_from_id=row["rescheduled_from_id"],
+        practitioner_name=name,
+        location_name=row["location__name"],
+        appointment_type_name=row["appointment_type__name"],
+    )
+
+
+def patient_appointment_page(
+    *,
+    patient_id: int,
+    when: str | None = None,
+    statuses: Iterable[str] | None = None,
+    offset: int = 0,
+    limit: int = 20,
+) -> tuple[int | None, list[AppointmentDetail]]:
+    """One page of the patient's appointments and the count of all, in one query.
+
+    The count is None for a page past the end (it has no rows to carry it); ask
+    patient_appointment_count then.
+    """
+    rows = selectors.rows_with_total(
+        selectors.appointment_list_for_patient(patient_id=patient_id, when=when, statuses=statuses),
+        fields=selectors.APPOINTMENT_ROW_FIELDS,
+        offset=offset,
+        limit=limit,
+    )
+    total = rows[0]["total"] if rows else (0 if offset == 0 else None)
+    return total, [_detail_from_row(row) for row in rows]
+
+
 def patient_appointment_get(*, appointment_id: int, patient_id: int) -> AppointmentDetail:
     """The patient's own appointment; another patient's is not found."""
     appointment = selectors.appointment_get(appointment_id=appointment_id, patient_id=patient_id)
@@ -362,15 +422,16 @@ def _offers_for(appointment_type_id: int | None) -> list[OnlineBookableOffer]:
     return chosen
 
 
-def _practitioner_filter(
-    practitioner_id: int | None, specialty_code: str | None
-) -> list[int] | None:
-    if not specialty_code:
-        return None if practitioner_id is None else [practitioner_id]
-    ids = providers.practitioner_ids_for_specialty(specialty_code=specialty_code)
-    if practitioner_id is not None:
-        ids = [found for found in ids if found == practitioner_id]
-    return ids
+def _offers_among(
+    offers: list[OnlineBookableOffer], roles: dict[int, BookableRole]
+) -> list[OnlineBookableOffer]:
+    """The offers narrowed to the given roles; offers none of them makes are left out."""
+    narrowed = []
+    for offer in offers:
+        role_ids = tuple(role_id for role_id in offer.role_ids if role_id in roles)
+        if role_ids:
+            narrowed.append(dataclasses.replace(offer, role_ids=role_ids))
+    return narrowed
 
 
 def bookable_slot_count(
@@ -382,16 +443,62 @@ def bookable_slot_count(
     location_id: int | None = None,
     appointment_type_id: int | None = None,
 ) -> int:
+    """How many slots bookable_slot_page's filters find (for a page past the end)."""
+    offers = _offers_for(appointment_type_id)
+    roles = providers.bookable_roles(
+        specialty_code=specialty_code, practitioner_id=practitioner_id, location_id=location_id
+    )
+    offers = _offers_among(offers, roles)
+    if not offers:
+        return 0
     return selectors.slot_list_bookable(
-        offers=_offers_for(appointment_type_id),
-        start=start,
-        end=end,
-        practitioner_ids=_practitioner_filter(practitioner_id, specialty_code),
-        location_id=location_id,
+        offers=offers, start=start, end=end, role_ids=roles.keys()
     ).count()
 
 
-def bookable_slots(
+def bookable_slots(*, offset: int = 0, limit: int = 100, **filters: object) -> list[BookableSlot]:
+    """One page of bookable_slot_page without its count (the same filters: start, end,
+    practitioner_id, specialty_code, location_id, appointment_type_id)."""
+    return bookable_slot_page(offset=offset, limit=limit, **filters)[1]  # type: ignore[arg-type]
+
+
+def _bookable_from_rows(
+    rows: list[dict],
+    offers: list[OnlineBookableOffer],
+    roles: dict[int, BookableRole],
+    *,
+    now: dt.datetime,
+) -> list[BookableSlot]:
+    """BookableSlots from selectors.SLOT_ROW_FIELDS rows of the given roles (names included)."""
+    offered = [(offer.appointment_type, frozenset(offer.role_ids)) for offer in offers]
+    found = []
+    for row in rows:
+        start, end, role_id = row["start"], row["end"], row["practitioner_role_id"]
+        role = roles[role_id]
+        found.append(
+            BookableSlot(
+                id=row["id"],
+                practitioner_id=row["practitioner_id"],
+                location_id=row["location_id"],
+                practitioner_role_id=role_id,
+                start=start,
+                end=end,
+                timezone=row["timezone"],
+                capacity=row["capacity"],
+                remaining=row["capacity"] - row["booked_count"],
+                practitioner_name=role.practitioner_name,
+                location_name=role.location_name,
+                appointment_types=tuple(
+                    kind
+                    for kind, role_ids in offered
+                    if role_id in role_ids and selectors.slot_fits(start, end, kind, now=now)
+                ),
+            )
+        )
+    return found
+
+
+def bookable_slot_page(
     *,
     start: dt.datetime,
     end: dt.datetime,
@@ -400,41 +507,35 @@ def bookable_slots(
     location_id: int | None = None,
     appointment_type_id: int | None = None,
     offset: int = 0,
-    limit: int = 100,
-) -> list[BookableSlot]:
-    """One page of the free slots a patient can book online, soonest first, in five queries.
+    limit: int = 20,
+) -> tuple[int | None, list[BookableSlot]]:
+    """One page of the free slots a patient can book online, soonest first, and the count of
+    all, in three queries whatever the sizes: the offers, the roles the filters leave (with
+    their names), the page with its count. The count is None for a page past the end.
 
     Without an appointment type, a slot qualifies when any online-bookable type its role
     offers fits it (notice, horizon, length); each slot lists the types that fit.
     """
     now = timezone.now()
     offers = _offers_for(appointment_type_id)
-    slots = list(
-        selectors.slot_list_bookable(
-            offers=offers,
-            start=start,
-            end=end,
-            practitioner_ids=_practitioner_filter(practitioner_id, specialty_code),
-            location_id=location_id,
-            now=now,
-        )[offset : offset + limit]
+    roles = providers.bookable_roles(
+        specialty_code=specialty_code, practitioner_id=practitioner_id, location_id=location_id
     )
-    names = providers.practitioner_display_names(ids={slot.practitioner_id for slot in slots})
-    places = providers.locations_by_ids(ids={slot.location_id for slot in slots})
-    return [
-        BookableSlot(
-            **dataclasses.asdict(_slot_info(slot)),
-            practitioner_name=names.get(slot.practitioner_id, ""),
-            location_name=places[slot.location_id].name if slot.location_id in places else "",
-            appointment_types=tuple(
-                offer.appointment_type
-                for offer in offers
-                if slot.practitioner_role_id in offer.role_ids
-                and selectors.slot_fits(slot, offer.appointment_type, now=now)
-            ),
-        )
-        for slot in slots
-    ]
+    # Each offer narrowed to these roles: the query carries a few role ids, not the clinic's.
+    offers = _offers_among(offers, roles)
+    if not offers:
+        return (0 if offset == 0 else None), []
+    # The filters narrow the slots to these roles first (their (role, start) index, with the
+    # page ordered by row number), so the page and its count read only their slots, never
+    # every free slot in the range.
+    slots = selectors.slot_list_bookable(
+        offers=offers, start=start, end=end, role_ids=roles.keys(), now=now
+    )
+    rows = selectors.rows_with_total(
+        slots, fields=selectors.SLOT_ROW_FIELDS, offset=offset, limit=limit, by_row_number=True
+    )
+    total = rows[0]["total"] if rows else (0 if offset == 0 else None)
+    return total, _bookable_from_rows(rows, offers, roles, now=now)
 
 
 def provider_search(

@@ -234,11 +234,51 @@ def test_the_list_costs_the_same_queries_at_any_size(
     for index in range(rows):
         AppointmentFactory(patient=patient_a, slot=clinic.slot(hour=14, days_ahead=7 + index))
 
-    # user, count, page, the access log's insert
-    with django_assert_num_queries(4):
+    # user, the page with the count of all rows, the access log's insert
+    with django_assert_num_queries(3):
         response = api_a.get(f"{LIST_URL}?page_size=50")
 
     assert len(response.json()["results"]) == rows
+    assert response.json()["count"] == rows
+
+
+def test_pages_link_to_each_other_and_a_page_past_the_end_is_404(api_a, patient_a, clinic):  # noqa: F811
+    for index in range(5):
+        AppointmentFactory(patient=patient_a, slot=clinic.slot(hour=14, days_ahead=7 + index))
+
+    first = api_a.get(f"{LIST_URL}?page_size=2").json()
+    second = api_a.get(f"{LIST_URL}?page_size=2&page=2").json()
+    last = api_a.get(f"{LIST_URL}?page_size=2&page=last").json()
+    past = api_a.get(f"{LIST_URL}?page_size=2&page=4")
+    not_a_number = api_a.get(f"{LIST_URL}?page=first")
+
+    assert (first["count"], len(first["results"]), first["previous"]) == (5, 2, None)
+    assert first["next"].endswith("page=2&page_size=2") or first["next"].endswith(
+        "page_size=2&page=2"
+    )
+    assert second["count"] == 5
+    assert "page=" not in second["previous"]
+    assert [row["id"] for row in last["results"]] == [
+        row["id"] for row in api_a.get(f"{LIST_URL}?page_size=2&page=3").json()["results"]
+    ]
+    assert len(last["results"]) == 1 and last["next"] is None
+    assert past.status_code == 404
+    assert not_a_number.status_code == 404
+
+
+def test_the_list_answers_what_the_appointment_serializer_would(api_a, patient_a, clinic):  # noqa: F811
+    from apps.scheduling import public
+    from apps.scheduling.api.serializers import AppointmentSerializer
+
+    AppointmentFactory(patient=patient_a, slot=clinic.slot(hour=14), reason="Knee pain")
+    AppointmentFactory(patient=patient_a, slot=clinic.slot(hour=16), status="cancelled")
+
+    listed = api_a.get(LIST_URL).json()["results"]
+
+    expected = AppointmentSerializer(
+        public.patient_appointments(patient_id=patient_a.id), many=True
+    ).data
+    assert listed == [dict(row) for row in expected]
 
 
 def test_a_patient_reads_their_own_appointment(api_a, patient_a, clinic):  # noqa: F811

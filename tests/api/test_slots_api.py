@@ -78,6 +78,23 @@ def test_filters_by_practitioner_and_location(api_a, clinic):  # noqa: F811
     assert _ids(api_a, f"location={elsewhere.location_id}") == [theirs.id]
 
 
+def test_filters_by_specialty_and_leaves_out_inactive_practitioners(api_a, clinic):  # noqa: F811
+    family = clinic.slot(hour=14)
+    cardiology = PractitionerRoleFactory(
+        appointment_types=[clinic.visit], practitioner__specialties=["cardiology"]
+    )
+    heart = clinic.slot(hour=15, role=cardiology)
+
+    assert _ids(api_a, "specialty=cardiology") == [heart.id]
+    assert _ids(api_a, "specialty=family-medicine") == [family.id]
+    assert _ids(api_a, "specialty=no-such-thing") == []
+
+    cardiology.practitioner.active = False
+    cardiology.practitioner.save()
+
+    assert _ids(api_a, "specialty=cardiology") == []
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [
@@ -95,18 +112,38 @@ def test_bad_queries_are_400_naming_the_field(api_a, query, field):
     assert field in {error["field"] for error in response.json()["errors"]}
 
 
+# user; offers; the roles the filters leave, with their names; the page with its count.
+# A page of 20 reads the same whatever the number of slots behind it.
+@pytest.mark.parametrize("search", [("", 4), ("specialty=family-medicine", 4)])
 @pytest.mark.parametrize("rows", [1, 50])
 def test_the_list_costs_the_same_queries_at_any_size(
     api_a,
     clinic,  # noqa: F811
     django_assert_num_queries,
     rows,
+    search,
 ):
+    query, queries = search
     for index in range(rows):
         clinic.slot(hour=8 + index % 12, days_ahead=1 + index // 12)
 
-    # user; offers and count; offers and page; practitioner names; locations
-    with django_assert_num_queries(7):
-        response = api_a.get(f"{URL}?page_size=50")
+    with django_assert_num_queries(queries):
+        response = api_a.get(f"{URL}?page_size=20&{query}")
 
-    assert len(response.json()["results"]) == rows
+    assert len(response.json()["results"]) == min(rows, 20)
+    assert response.json()["count"] == rows
+
+
+def test_the_search_answers_what_the_slot_serializer_would(api_a, clinic):  # noqa: F811
+    from apps.scheduling import public
+    from apps.scheduling.api.search import SlotSerializer
+
+    for index in range(3):
+        clinic.slot(hour=9 + index, days_ahead=2)
+    start = timezone.now()
+    end = start + dt.timedelta(days=14)
+
+    listed = api_a.get(URL).json()["results"]
+
+    expected = SlotSerializer(public.bookable_slots(start=start, end=end), many=True).data
+    assert listed == [dict(row) for row in expected]

@@ -17,8 +17,8 @@ from apps.core.openapi import problems
 from apps.core.pagination import CappedPageNumberPagination
 from apps.core.patient_api import PatientAPIView
 from apps.scheduling import public as scheduling
-from apps.scheduling.api.paging import CountedPages, paginated_response
-from apps.scheduling.api.serializers import AppointmentSerializer
+from apps.scheduling.api.paging import one_query_page
+from apps.scheduling.api.serializers import AppointmentSerializer, appointment_representation
 from apps.scheduling.contracts import AppointmentStatus, PatientBooking
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -101,22 +101,25 @@ class AppointmentListApi(PatientAPIView):
         ],
     )
     def get(self, request: Request) -> Response:
-        filters = AppointmentListApi.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        when = filters.validated_data.get("when")
-        wanted = filters.validated_data.get("status")
-        statuses = [wanted] if wanted else None
+        when, statuses = None, None
+        # Without filters there is nothing to validate: the hot path skips the serializer.
+        if any(name in request.query_params for name in ("when", "status")):
+            filters = AppointmentListApi.FilterSerializer(data=request.query_params)
+            filters.is_valid(raise_exception=True)
+            when = filters.validated_data.get("when")
+            wanted = filters.validated_data.get("status")
+            statuses = [wanted] if wanted else None
         patient_id = self.patient_id
-        items = CountedPages(
+        return one_query_page(
+            request=request,
+            view=self,
+            fetch_with_count=lambda *, offset, limit: scheduling.patient_appointment_page(
+                patient_id=patient_id, when=when, statuses=statuses, offset=offset, limit=limit
+            ),
             count=lambda: scheduling.patient_appointment_count(
                 patient_id=patient_id, when=when, statuses=statuses
             ),
-            fetch=lambda *, offset, limit: scheduling.patient_appointments(
-                patient_id=patient_id, when=when, statuses=statuses, offset=offset, limit=limit
-            ),
-        )
-        return paginated_response(
-            request=request, view=self, items=items, serializer=AppointmentListApi.OutputSerializer
+            represent=appointment_representation,
         )
 
 

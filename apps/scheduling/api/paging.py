@@ -10,6 +10,9 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
+# fetch_with_count(offset=, limit=) -> (count of all rows or None when unknown, rows of the page)
+FetchWithCount = Callable[..., tuple[int | None, Sequence[Any]]]
+
 
 class CountedPages(Sequence):
     """A sequence the paginator can count and slice, backed by two public read functions.
@@ -46,3 +49,70 @@ def paginated_response(
     paginator = view.pagination_class()
     page = paginator.paginate_queryset(items, request, view=view)
     return paginator.get_paginated_response(serializer(page, many=True).data)
+
+
+class KnownPage(Sequence):
+    """A page already fetched together with the count of all rows, for the paginator to check.
+
+    Slicing at the page's own offset answers the fetched rows; any other slice (the paginator
+    clamps nothing else) fetches again.
+    """
+
+    def __init__(
+        self, *, total: int, offset: int, rows: Sequence[Any], fetch: Callable[..., Sequence[Any]]
+    ) -> None:
+        self._total = total
+        self._offset = offset
+        self._rows = list(rows)
+        self._fetch = fetch
+
+    def count(self) -> int:  # type: ignore[override]  # Paginator calls count() without args
+        return self._total
+
+    def __len__(self) -> int:
+        return self._total
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            start = index.start or 0
+            stop = index.stop if index.stop is not None else self._total
+            if start == self._offset and stop - start <= len(self._rows):
+                return self._rows[: stop - start]
+            return list(self._fetch(offset=start, limit=max(stop - start, 0)))
+        return next(iter(self._fetch(offset=index, limit=1)))
+
+
+def one_query_page(
+    *,
+    request: Request,
+    view: APIView,
+    fetch_with_count: FetchWithCount,
+    count: Callable[[], int],
+    represent: Callable[[Any], dict[str, Any]],
+) -> Response:
+    """A page and its count from one query, paginated (links, checks) by the view's paginator.
+
+    The page number is read as the paginator reads it; a page past the end, or a page number
+    that is not one, falls back to a count query so the paginator answers as it always does.
+    `represent` turns one item into its JSON shape (a plain function: no serializer per row).
+    """
+    paginator = view.pagination_class()
+    size = paginator.get_page_size(request)
+
+    def fetch(*, offset: int, limit: int) -> Sequence[Any]:
+        return fetch_with_count(offset=offset, limit=limit)[1]
+
+    try:
+        number = int(request.query_params.get(paginator.page_query_param, 1))
+    except (TypeError, ValueError):
+        number = 0
+    total, offset, rows = None, 0, []
+    if number >= 1 and size:
+        offset = (number - 1) * size
+        total, rows = fetch_with_count(offset=offset, limit=size)
+    if total is None:
+        items = CountedPages(count=count, fetch=fetch)
+    else:
+        items = KnownPage(total=total, offset=offset, rows=rows, fetch=fetch)
+    page = paginator.paginate_queryset(items, request, view=view)
+    return paginator.get_paginated_response([represent(item) for item in page])

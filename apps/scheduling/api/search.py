@@ -19,8 +19,12 @@ from apps.core.openapi import problems
 from apps.core.pagination import CappedPageNumberPagination
 from apps.scheduling import public as scheduling
 from apps.scheduling.api.fields import ZonedDateTimeField
-from apps.scheduling.api.paging import CountedPages, paginated_response
-from apps.scheduling.api.serializers import LocationRefSerializer, PractitionerRefSerializer
+from apps.scheduling.api.paging import one_query_page, paginated_response
+from apps.scheduling.api.serializers import (
+    LocationRefSerializer,
+    PractitionerRefSerializer,
+    slot_representation,
+)
 
 DEFAULT_SLOT_RANGE = dt.timedelta(days=14)
 MAX_SLOT_RANGE = dt.timedelta(days=31)
@@ -284,12 +288,12 @@ class SlotSearchApi(APIView):
             "location_id": filters.validated_data.get("location"),
             "appointment_type_id": filters.validated_data.get("appointment_type"),
         }
-        items = CountedPages(
-            count=lambda: scheduling.bookable_slot_count(**query),
-            fetch=lambda *, offset, limit: scheduling.bookable_slots(
+        return one_query_page(
+            request=request,
+            view=self,
+            fetch_with_count=lambda *, offset, limit: scheduling.bookable_slot_page(
                 **query, offset=offset, limit=limit
             ),
-        )
-        return paginated_response(
-            request=request, view=self, items=items, serializer=self.OutputSerializer
+            count=lambda: scheduling.bookable_slot_count(**query),
+            represent=slot_representation,
         )

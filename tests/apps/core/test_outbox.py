@@ -82,6 +82,27 @@ def test_committed_event_reaches_handlers_and_subscribed_queues(
     assert messages[0][0][0]["event_id"] == envelope.event_id
 
 
+@pytest.mark.parametrize("events", [1, 30])
+def test_a_batch_costs_the_same_queries_whatever_its_size(
+    events, broker_on, queue_name, settings, django_assert_num_queries
+):
+    settings.OUTBOX_CONSUMERS = {queue_name: ("tests.consume", ("test.SomethingHappened",))}
+    with transaction.atomic():
+        for thing in range(events):
+            outbox.emit(SomethingHappened(thing_id=thing))
+    before = timezone.now()
+
+    # savepoint, the claim (FOR UPDATE SKIP LOCKED), one UPDATE of the delivered rows, release
+    with django_assert_num_queries(4):
+        result = outbox.outbox_relay_batch()
+
+    assert result.delivered == events
+    rows = OutboxEvent.objects.all()
+    assert {row.status for row in rows} == {OutboxEvent.Status.DELIVERED}
+    assert all(row.delivered_at >= before and row.last_error == "" for row in rows)
+    assert len(queued_messages(broker_on.broker_url, queue_name)) == events
+
+
 def test_unsubscribed_queue_receives_nothing(broker_on, queue_name, settings):
     settings.OUTBOX_CONSUMERS = {queue_name: ("tests.consume", ("other.Event",))}
     with transaction.atomic():

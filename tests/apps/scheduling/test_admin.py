@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.core.models import OutboxEvent
+from apps.core.pagination import EstimatedCountPaginator
 from apps.scheduling.models import Appointment
 from tests.factories.scheduling import AppointmentFactory
 
@@ -57,3 +58,23 @@ def test_the_cancel_action_reports_a_refusal(admin_client, clinic):
 
     assert Appointment.objects.get(id=done.id).status == "fulfilled"
     assert b"cannot become cancelled" in response.content
+
+
+def test_the_changelist_counts_exactly_up_to_a_limit_then_estimates(
+    admin_client, clinic, monkeypatch
+):
+    monkeypatch.setattr(EstimatedCountPaginator, "EXACT_UP_TO", 5)
+    for hour in range(3):
+        AppointmentFactory(slot=clinic.slot(hour=hour, days_ahead=3))
+
+    few = admin_client.get("/admin/scheduling/appointment/").context["cl"]
+    for hour in range(5):
+        AppointmentFactory(slot=clinic.slot(hour=hour, days_ahead=4))
+    many = admin_client.get("/admin/scheduling/appointment/").context["cl"]
+
+    assert few.result_count == 3
+    # Past the limit: the planner's estimate, never less than what was counted.
+    assert many.result_count >= 6
+    assert len(many.result_list) == 8
+    starts = [appointment.start for appointment in many.result_list]
+    assert starts == sorted(starts, reverse=True)
