@@ -5,15 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 
-from apps.providers import selectors, services
+from apps.providers import catalogue_cache, selectors, services
 from apps.providers.contracts import (
     AppointmentTypeInfo,
     AvailabilityChange,
     AvailabilityExceptionInfo,
     AvailabilityRuleInfo,
     AvailabilityWindow,
+    BookableRole,
     ExceptionKind,
     LocationInfo,
+    OnlineBookableOffer,
     PractitionerInfo,
     PractitionerRoleInfo,
     SpecialtyInfo,
@@ -24,12 +26,10 @@ from apps.providers.selectors import (
     availability_exceptions,
     availability_rules,
     availability_windows,
-    bookable_roles,
     location_get,
     location_ids_for_user,
     locations,
     locations_by_ids,
-    online_bookable_offers,
     practitioner_display_names,
     practitioner_get,
     practitioner_id_for_user,
@@ -85,6 +85,28 @@ __all__ = [
     "staff_assign_location",
     "staff_unassign_location",
 ]
+
+
+def online_bookable_offers() -> list[OnlineBookableOffer]:
+    """Which roles offer each online-bookable type (for search; booking checks live rows)."""
+    return catalogue_cache.cached(("offers",), selectors.online_bookable_offers)
+
+
+def bookable_roles(
+    *,
+    specialty_code: str | None = None,
+    practitioner_id: int | None = None,
+    location_id: int | None = None,
+) -> dict[int, BookableRole]:
+    """The active roles matching the filters, with names, by id (for search)."""
+    return catalogue_cache.cached(
+        ("roles", specialty_code, practitioner_id, location_id),
+        lambda: selectors.bookable_roles(
+            specialty_code=specialty_code,
+            practitioner_id=practitioner_id,
+            location_id=location_id,
+        ),
+    )
 
 
 def specialty_create(*, code: str, name: str) -> SpecialtyInfo:

@@ -18,8 +18,9 @@ from django.db import transaction
 
 from apps.accounts.contracts import Role
 from apps.accounts.public import user_has_role
+from apps.core import outbox
 from apps.core.errors import ValidationFailed
-from apps.core.outbox import emit, emit_many
+from apps.providers.catalogue_cache import catalogue_changed
 from apps.providers.contracts import (
     LANGUAGE_CODES,
     AvailabilityChange,
@@ -136,6 +137,17 @@ def _slot_fits(
     )
     if fits_day and usable and slot_minutes > _minutes(end) - _minutes(start):
         errors.add("slot_minutes", "Must fit at least once between the start and end time.")
+
+
+def emit(event: Any) -> None:
+    """Every providers change is an event; each also replaces the search catalogue's version."""
+    outbox.emit(event)
+    catalogue_changed()
+
+
+def emit_many(events: Iterable[Any]) -> None:
+    outbox.emit_many(events)
+    catalogue_changed()
 
 
 @functools.cache

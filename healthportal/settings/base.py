@@ -478,3 +478,8 @@ if SENTRY_DSN:
         before_breadcrumb=sentry_before_breadcrumb,
         traces_sample_rate=0.0,
     )
+
+# Slot and provider search keep the bookable catalogue per process under a version token in
+# Redis that providers' services replace on commit (apps/providers/catalogue_cache.py); entries
+# also expire after this many seconds. 0 turns the cache off.
+PROVIDERS_CATALOGUE_CACHE_SECONDS = 60

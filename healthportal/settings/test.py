@@ -15,6 +15,9 @@ from healthportal.settings.base import *
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Factories write providers rows without the services that publish a new catalogue version;
+# tests/apps/providers/test_catalogue_cache.py turns the cache on.
+PROVIDERS_CATALOGUE_CACHE_SECONDS = 0
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DATABASES["default"]["CONN_MAX_AGE"] = 0
