@@ -251,6 +251,8 @@ def test_pages_link_to_each_other_and_a_page_past_the_end_is_404(api_a, patient_
     last = api_a.get(f"{LIST_URL}?page_size=2&page=last").json()
     past = api_a.get(f"{LIST_URL}?page_size=2&page=4")
     not_a_number = api_a.get(f"{LIST_URL}?page=first")
+    # Its offset would overflow the database's bigint: still a plain 404, never a 500.
+    absurd = api_a.get(f"{LIST_URL}?page={10**19}")
 
     assert (first["count"], len(first["results"]), first["previous"]) == (5, 2, None)
     assert first["next"].endswith("page=2&page_size=2") or first["next"].endswith(
@@ -264,6 +266,8 @@ def test_pages_link_to_each_other_and_a_page_past_the_end_is_404(api_a, patient_
     assert len(last["results"]) == 1 and last["next"] is None
     assert past.status_code == 404
     assert not_a_number.status_code == 404
+    assert absurd.status_code == 404
+    assert absurd["Content-Type"] == "application/problem+json"
 
 
 def test_the_list_answers_what_the_appointment_serializer_would(api_a, patient_a, clinic):  # noqa: F811

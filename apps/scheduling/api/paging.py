@@ -82,6 +82,9 @@ class KnownPage(Sequence):
         return next(iter(self._fetch(offset=index, limit=1)))
 
 
+MAX_PAGE_NUMBER = 1_000_000
+
+
 def one_query_page(
     *,
     request: Request,
@@ -107,7 +110,9 @@ def one_query_page(
     except (TypeError, ValueError):
         number = 0
     total, offset, rows = None, 0, []
-    if number >= 1 and size:
+    # A page number far past any list (its offset would not even fit the database's integers)
+    # takes the count path too, where the paginator answers "invalid page".
+    if 1 <= number <= MAX_PAGE_NUMBER and size:
         offset = (number - 1) * size
         total, rows = fetch_with_count(offset=offset, limit=size)
     if total is None:
