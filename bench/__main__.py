@@ -143,8 +143,13 @@ def main(argv: list[str] | None = None) -> int:
     scenarios.purge_queues("default", "notifications", "bench-noop")
     fx = scenarios.fixtures()
     results: dict[str, dict] = {}
-    tasks = scenarios.booking_tasks(fx, days=(2, 20), wanted=scale.bookings + scale.confirmations)
+    wanted = scale.bookings + scale.confirmations
+    tasks = scenarios.booking_tasks(fx, days=(2, 20), wanted=wanted)
     chosen = scenarios.contended_slots(fx, first_day=21, count=scale.contended_slots)
+    if len(tasks) < wanted:
+        # At the large scale the seeded bookings fill the coming weeks: book beyond them (after
+        # the contended slots' days and the slot search's window, so none is taken twice).
+        tasks += scenarios.booking_tasks(fx, days=(50, 60), wanted=wanted - len(tasks))
 
     with servers.gunicorn(env, log=data_dir / "gunicorn.log") as port:
         load = runner(port=port, concurrency=scale.concurrency, prefer_wrk=not args.python_load)
