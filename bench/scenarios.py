@@ -458,7 +458,7 @@ def booking_confirmation(port: int, fx: Fixtures, tasks: list[Task], *, timeout:
     from extracted.notifications.models import Message
 
     latencies: list[float] = []
-    missed = 0
+    missed = without_consent = 0
     statuses: list[int] = []
     for task in tasks:
         began = time.perf_counter()
@@ -469,10 +469,17 @@ def booking_confirmation(port: int, fx: Fixtures, tasks: list[Task], *, timeout:
         appointment_id = json.loads(body)["id"]
         deadline = began + timeout
         while time.perf_counter() < deadline:
-            if Message.objects.filter(
-                appointment_id=appointment_id, kind="confirmation", status="sent"
-            ).exists():
+            statuses_now = set(
+                Message.objects.filter(
+                    appointment_id=appointment_id, kind="confirmation"
+                ).values_list("status", flat=True)
+            )
+            if "sent" in statuses_now:
                 latencies.append(time.perf_counter() - began)
+                break
+            if statuses_now == {"cancelled"}:
+                # The patient consented to no channel: the service rightly sends nothing.
+                without_consent += 1
                 break
             time.sleep(0.02)
         else:
@@ -483,6 +490,7 @@ def booking_confirmation(port: int, fx: Fixtures, tasks: list[Task], *, timeout:
         "created": sum(1 for s in statuses if s == 201),
         "confirmed": len(latencies),
         "missed": missed,
+        "without_consent": without_consent,
         "p50_s": round(p50, 3),
         "p95_s": round(p95, 3) if p95 != float("inf") else None,
         "p99_s": round(p99, 3) if p99 != float("inf") else None,

@@ -110,7 +110,9 @@ def print_report(document: dict) -> None:
           f"no-op publish {relay['noop_publish_per_s']} tasks/s")  # fmt: skip
     c = s["booking_confirmation"]
     print(f"booking->confirmation p50 {c['p50_s']}s p95 {c['p95_s']}s "
-          f"({c['confirmed']}/{c['created']} confirmed, sweep {c['sweep_seconds']}s)")  # fmt: skip
+          f"({c['confirmed']}/{c['created']} confirmed, "
+          f"{c.get('without_consent', 0)} without consent, "
+          f"sweep {c['sweep_seconds']}s)")  # fmt: skip
     print()
     for target in document["targets"]:
         verdict = "met   " if target["met"] else "MISSED"
