@@ -63,8 +63,8 @@ def _analyze() -> None:
 
 def _contacts_for_logins() -> int:
     """The notifications service learns the patient logins' contacts (their seeded events)."""
-    from apps.core.events import EventEnvelope
     from apps.core.models import OutboxEvent
+    from apps.core.outbox import envelope_of
     from bench.scenarios import fixtures_patient_ids
     from extracted.notifications import services as notifications
 
@@ -73,17 +73,7 @@ def _contacts_for_logins() -> int:
         event_type="patients.PatientContactChanged", aggregate_id__in=ids
     ).order_by("id")
     for row in rows:
-        notifications.event_consume(
-            envelope=EventEnvelope(
-                event_id=str(row.event_id),
-                event_type=row.event_type,
-                version=row.version,
-                occurred_at=row.occurred_at.isoformat(),
-                aggregate_type=row.aggregate_type,
-                aggregate_id=row.aggregate_id,
-                payload=row.payload,
-            )
-        )
+        notifications.event_consume(envelope=envelope_of(row))
     return len(ids)
 
 

@@ -136,8 +136,8 @@ def buffer_flush(request: HttpRequest) -> int:
     return len(rows)
 
 
-# The columns a record is written with (inserted_at is the database's clock).
-_COLUMNS = (
+# What a record holds, as written (id and inserted_at come from the database) and as sealed.
+RECORD_FIELDS = (
     "occurred_at",
     "user_id",
     "actor_role",
@@ -152,17 +152,18 @@ _COLUMNS = (
     "user_agent",
     "request_id",
 )
+
 _INSERT = "INSERT INTO {table} ({columns}) VALUES ".format(  # noqa: S608 - constant names
     table=connection.ops.quote_name(AccessRecord._meta.db_table),
-    columns=", ".join(_COLUMNS),
+    columns=", ".join(RECORD_FIELDS),
 )
-_VALUES = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+_VALUES = "(" + ", ".join(["%s"] * len(RECORD_FIELDS)) + ")"
 
 
 def _insert(rows: list[dict[str, Any]]) -> None:
     """One plain multi-row INSERT: on every request that reads PHI, the ORM's bulk_create
     (model instances, RETURNING ids nobody reads) cost more than the statement itself."""
-    params = [row[column] for row in rows for column in _COLUMNS]
+    params = [row[column] for row in rows for column in RECORD_FIELDS]
     with connection.cursor() as cursor:
         cursor.execute(_INSERT + ", ".join([_VALUES] * len(rows)), params)
 
@@ -215,27 +216,11 @@ def break_glass_grant(
 
 # --- sealing -----------------------------------------------------------------------------------
 
-_CONTENT_FIELDS = (
-    "occurred_at",
-    "user_id",
-    "actor_role",
-    "patient_id",
-    "resource_type",
-    "resource_id",
-    "action",
-    "purpose",
-    "outcome",
-    "severity",
-    "ip_address",
-    "user_agent",
-    "request_id",
-)
-
 
 def row_digest(values: dict[str, Any]) -> str:
     """sha256 of a row's content in a canonical form (sorted-key JSON, UTC ISO times)."""
     content = {}
-    for name in _CONTENT_FIELDS:
+    for name in RECORD_FIELDS:
         value = values[name]
         if isinstance(value, dt.datetime):
             value = value.astimezone(dt.UTC).isoformat()
@@ -275,7 +260,7 @@ def _seal_watermark() -> dt.datetime:
 
 
 def _rows_values(queryset: Any) -> Any:
-    return queryset.order_by("id").values("id", *_CONTENT_FIELDS)
+    return queryset.order_by("id").values("id", *RECORD_FIELDS)
 
 
 def seal_pending(*, batch_size: int = SEAL_BATCH_SIZE, max_batches: int = 100) -> int:

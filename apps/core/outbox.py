@@ -175,7 +175,8 @@ def relay_kick() -> None:
     _kicker.kick()
 
 
-def _envelope(row: OutboxEvent) -> EventEnvelope:
+def envelope_of(row: OutboxEvent) -> EventEnvelope:
+    """The envelope an outbox row carries, as handlers and consumers receive it."""
     return EventEnvelope(
         event_id=str(row.event_id),
         event_type=row.event_type,
@@ -228,7 +229,7 @@ def outbox_relay_batch(*, limit: int | None = None) -> RelayResult:
             return RelayResult()
         with celery_app.producer_or_acquire() as producer:
             for row in rows:
-                envelope = _envelope(row)
+                envelope = envelope_of(row)
                 try:
                     for queue, task_name in _consumer_queues(row.event_type):
                         celery_app.send_task(

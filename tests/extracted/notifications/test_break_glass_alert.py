@@ -8,8 +8,8 @@ import pytest
 from apps.audit import public as audit
 from apps.audit.events import BreakGlassAccessGranted
 from apps.audit.models import AccessRecord
-from apps.core.events import EventEnvelope
 from apps.core.models import OutboxEvent
+from apps.core.outbox import envelope_of
 from extracted.notifications import services
 from extracted.notifications.models import Message, Status
 from tests.extracted.notifications.conftest import BOTH, NOTIFICATIONS_DB, consume, mail_files
@@ -67,15 +67,7 @@ def test_the_grant_the_audit_app_records_reaches_the_admins_as_an_alert(outbox_d
         reason="Patient collapsed in the waiting room, need allergies",
     )
     row = OutboxEvent.objects.get(event_type="audit.BreakGlassAccessGranted")
-    envelope = EventEnvelope(
-        event_id=str(row.event_id),
-        event_type=row.event_type,
-        version=row.version,
-        occurred_at=row.occurred_at.isoformat(),
-        aggregate_type=row.aggregate_type,
-        aggregate_id=row.aggregate_id,
-        payload=row.payload,
-    )
+    envelope = envelope_of(row)
 
     services.messages_deliver_due(ids=consume(envelope))
 
