@@ -47,6 +47,14 @@ class Slot(models.Model):
             models.Index(fields=["practitioner_id", "start"], name="slot_practitioner_start_idx"),
             models.Index(fields=["location_id", "start"], name="slot_location_start_idx"),
             models.Index(fields=["start"], name="slot_free_start_idx", condition=Q(status="free")),
+            # Slot search: the bookable slots of the searched roles, counted from the index alone
+            # (index-only scan) and paged role by role in start order.
+            models.Index(
+                fields=["practitioner_role_id", "start"],
+                include=["end", "id"],
+                name="slot_bookable_role_start_idx",
+                condition=Q(status="free", booked_count__lt=F("capacity")),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

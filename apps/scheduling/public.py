@@ -264,9 +264,9 @@ def _detail_of(appointment_id: int) -> AppointmentDetail:
 def patient_appointment_count(
     *, patient_id: int, when: str | None = None, statuses: Iterable[str] | None = None
 ) -> int:
-    return selectors.appointment_list_for_patient(
+    return selectors.appointment_count_for_patient(
         patient_id=patient_id, when=when, statuses=statuses
-    ).count()
+    )
 
 
 def patient_appointments(
@@ -278,11 +278,10 @@ def patient_appointments(
     limit: int | None = None,
 ) -> list[AppointmentDetail]:
     """One page of the patient's appointments (upcoming soonest first, else latest first)."""
-    rows = selectors.appointment_list_for_patient(
-        patient_id=patient_id, when=when, statuses=statuses
+    rows = selectors.appointment_rows_for_patient(
+        patient_id=patient_id, when=when, statuses=statuses, offset=offset, limit=limit
     )
-    rows = rows[offset : offset + limit] if limit is not None else rows[offset:]
-    return [_appointment_detail(appointment) for appointment in rows]
+    return [_detail_from_row(row) for row in rows]
 
 
 def _detail_from_row(row: dict) -> AppointmentDetail:
@@ -330,11 +329,8 @@ def patient_appointment_page(
     The count is None for a page past the end (it has no rows to carry it); ask
     patient_appointment_count then.
     """
-    rows = selectors.rows_with_total(
-        selectors.appointment_list_for_patient(patient_id=patient_id, when=when, statuses=statuses),
-        fields=selectors.APPOINTMENT_ROW_FIELDS,
-        offset=offset,
-        limit=limit,
+    rows = selectors.appointment_rows_for_patient(
+        patient_id=patient_id, when=when, statuses=statuses, offset=offset, limit=limit
     )
     total = rows[0]["total"] if rows else (0 if offset == 0 else None)
     return total, [_detail_from_row(row) for row in rows]
@@ -448,12 +444,7 @@ def bookable_slot_count(
     roles = providers.bookable_roles(
         specialty_code=specialty_code, practitioner_id=practitioner_id, location_id=location_id
     )
-    offers = _offers_among(offers, roles)
-    if not offers:
-        return 0
-    return selectors.slot_list_bookable(
-        offers=offers, start=start, end=end, role_ids=roles.keys()
-    ).count()
+    return selectors.bookable_slot_count(offers=_offers_among(offers, roles), start=start, end=end)
 
 
 def bookable_slots(*, offset: int = 0, limit: int = 100, **filters: object) -> list[BookableSlot]:
@@ -521,18 +512,10 @@ def bookable_slot_page(
     roles = providers.bookable_roles(
         specialty_code=specialty_code, practitioner_id=practitioner_id, location_id=location_id
     )
-    # Each offer narrowed to these roles: the query carries a few role ids, not the clinic's.
+    # Each offer narrowed to these roles: the query reads only their slots.
     offers = _offers_among(offers, roles)
-    if not offers:
-        return (0 if offset == 0 else None), []
-    # The filters narrow the slots to these roles first (their (role, start) index, with the
-    # page ordered by row number), so the page and its count read only their slots, never
-    # every free slot in the range.
-    slots = selectors.slot_list_bookable(
-        offers=offers, start=start, end=end, role_ids=roles.keys(), now=now
-    )
-    rows = selectors.rows_with_total(
-        slots, fields=selectors.SLOT_ROW_FIELDS, offset=offset, limit=limit, by_row_number=True
+    rows = selectors.bookable_slot_rows(
+        offers=offers, start=start, end=end, now=now, offset=offset, limit=limit
     )
     total = rows[0]["total"] if rows else (0 if offset == 0 else None)
     return total, _bookable_from_rows(rows, offers, roles, now=now)

@@ -6,9 +6,8 @@ import datetime as dt
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from django.contrib.postgres.fields import ArrayField
-from django.db.models import BigIntegerField, Count, F, Lookup, Q, QuerySet, Value, Window
-from django.db.models.functions import RowNumber
+from django.db import connection
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from apps.core.changes import RecordChange
@@ -70,106 +69,123 @@ def slot_fits(
     return earliest <= start <= latest and end - start >= _minutes_needed(kind)
 
 
-class _EqualsAny(Lookup):
-    """`lhs = ANY(rhs)` where rhs is one array (not registered on any field: used directly)."""
-
-    lookup_name = "equals_any"
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
-
-
-def any_of(column: str, ids: Iterable[int]) -> Lookup:
-    """`column = ANY(%s)` with the ids as one array parameter.
-
-    The same plan as `column__in`, without a placeholder per id: a clinic's hundreds of roles
-    made compiling and binding the slot search's IN lists cost more than running it.
-    """
-    return _EqualsAny(F(column), Value(list(ids), output_field=ArrayField(BigIntegerField())))
-
-
-def _bookable_online(offers: Iterable[OnlineBookableOffer], *, now: dt.datetime) -> Q | None:
-    """Slots some offered type fits: one OR branch per type (tens), so one query in all."""
-    condition = None
-    for offer in offers:
-        kind = offer.appointment_type
-        branch = Q(
-            any_of("practitioner_role_id", offer.role_ids),
-            start__gte=now + dt.timedelta(minutes=kind.minimum_notice_minutes),
-            start__lte=now + dt.timedelta(days=kind.booking_horizon_days),
-            end__gte=F("start") + _minutes_needed(kind),
-        )
-        condition = branch if condition is None else condition | branch
-    return condition
-
-
-def slot_list_bookable(
-    *,
-    offers: Iterable[OnlineBookableOffer],
-    start: dt.datetime,
-    end: dt.datetime,
-    practitioner_ids: Iterable[int] | None = None,
-    location_id: int | None = None,
-    role_ids: Iterable[int] | None = None,
-    now: dt.datetime | None = None,
-) -> QuerySet[Slot]:
-    """Free slots with room left in [start, end) that a patient can book online, soonest first.
-
-    `offers` are the online-bookable types to consider (one type, or all of them).
-    """
-    now = now or timezone.now()
-    bookable = _bookable_online(offers, now=now)
-    if bookable is None:
-        return Slot.objects.none()
-    slots = Slot.objects.filter(
-        bookable,
-        status=SlotStatus.FREE,
-        start__gte=max(start, now),
-        start__lt=end,
-        booked_count__lt=F("capacity"),
-    )
-    if practitioner_ids is not None:
-        slots = slots.filter(any_of("practitioner_id", practitioner_ids))
-    if location_id is not None:
-        slots = slots.filter(location_id=location_id)
-    if role_ids is not None:
-        slots = slots.filter(any_of("practitioner_role_id", role_ids))
-    return slots.order_by("start", "id")
-
-
+# The slot columns a bookable-slot page reads (SLOT_ROW_FIELDS, in that order).
+_SLOT_COLUMNS = (
+    's.id, s.practitioner_id, s.location_id, s.practitioner_role_id, s.start, s."end", '
+    "s.timezone, s.capacity, s.booked_count"
+)
 SLOT_ROW_FIELDS = (
     "id", "practitioner_id", "location_id", "practitioner_role_id", "start", "end", "timezone",
     "capacity", "booked_count",
 )  # fmt: skip
 
 
-def rows_with_total(
-    rows: QuerySet,
+def _bookable_condition(
+    offers: Iterable[OnlineBookableOffer],
     *,
-    fields: tuple[str, ...],
-    offset: int,
-    limit: int,
-    by_row_number: bool = False,
-) -> list[dict]:
-    """One page of `rows` (in their order) as dicts, each with `total`: the count of all pages.
+    start: dt.datetime,
+    end: dt.datetime | None,
+    now: dt.datetime,
+) -> tuple[str, list, list[int]] | None:
+    """SQL for "slot s, free with room, starting in [start, end), fits some offered type"
+    (notice, horizon, length), its parameters, and the roles the offers name.
 
-    One query: the count is a window over the filtered rows, computed before LIMIT/OFFSET.
-    `by_row_number` orders the page by ROW_NUMBER() instead of the columns: ordered by the
-    columns with a LIMIT, Postgres may prefer walking an index in that order hoping to stop
-    early, which the count prevents (for slots it walked every practitioner's free slots of
-    the range); ordered by row number, the filters' own indexes are used.
-    A page past the end has no rows and so no total.
+    Offers made by the same roles with the same notice and horizon are one branch whose length
+    is the shortest of them: a clinic's usual catalogue (every role offers every type) is one
+    branch, which the index on bookable slots answers alone. None when nothing is offered.
+    Status and room are literals so that Postgres can match that index's predicate.
     """
-    page = rows.values(*fields).annotate(total=Window(Count("id")))
-    if by_row_number:
-        order = [
-            F(field[1:]).desc() if field.startswith("-") else F(field).asc()
-            for field in rows.query.order_by
+    shortest: dict[tuple[tuple[int, ...], int, int], dt.timedelta] = {}
+    for offer in offers:
+        kind = offer.appointment_type
+        roles = tuple(sorted(offer.role_ids))
+        key = (roles, kind.minimum_notice_minutes, kind.booking_horizon_days)
+        needed = _minutes_needed(kind)
+        shortest[key] = min(shortest.get(key, needed), needed)
+    if not shortest:
+        return None
+    branches, params, role_ids = [], [], set()
+    for (roles, notice, horizon), needed in shortest.items():
+        branches.append(
+            "(s.practitioner_role_id = ANY(%s) AND s.start >= %s AND s.start <= %s "
+            'AND s."end" - s.start >= %s)'
+        )
+        params += [
+            list(roles),
+            now + dt.timedelta(minutes=notice),
+            now + dt.timedelta(days=horizon),
+            needed,
         ]
-        page = page.annotate(row=Window(RowNumber(), order_by=order)).order_by("row")
-    return list(page[offset : offset + limit])
+        role_ids.update(roles)
+    window = "s.start >= %s" + (" AND s.start < %s" if end is not None else "")
+    condition = (
+        f"s.status = '{SlotStatus.FREE.value}' AND s.booked_count < s.capacity AND {window} "
+        f"AND ({' OR '.join(branches)})"
+    )
+    bounds = [max(start, now)] if end is None else [max(start, now), end]
+    return condition, [*bounds, *params], sorted(role_ids)
+
+
+def _dict_rows(cursor) -> list[dict]:
+    names = [column.name for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def bookable_slot_rows(
+    *,
+    offers: Iterable[OnlineBookableOffer],
+    start: dt.datetime,
+    end: dt.datetime,
+    now: dt.datetime | None = None,
+    offset: int = 0,
+    limit: int = 20,
+) -> list[dict]:
+    """One page of the free slots in [start, end) a patient can book online, soonest first
+    (start, id), as SLOT_ROW_FIELDS dicts, each with `total`: the count of them all. One query.
+
+    `offers` are the online-bookable types to consider, narrowed to the roles searched. The
+    page merges each role's first offset+limit slots (their (role, start) order, start being
+    unique per role) instead of sorting every free slot of the range; the count reads the
+    partial index of bookable slots alone. A page past the end has no rows and so no total.
+    """
+    now = now or timezone.now()
+    found = _bookable_condition(offers, start=start, end=end, now=now)
+    if found is None:
+        return []
+    condition, params, role_ids = found
+    # Only constants and placeholders are formatted in; every value is a parameter.
+    sql = (
+        f"SELECT p.*, (SELECT count(*) FROM scheduling_slot s "  # noqa: S608
+        f"WHERE s.practitioner_role_id = ANY(%s) AND {condition}) AS total "
+        f"FROM unnest(%s::bigint[]) AS r(id) CROSS JOIN LATERAL ("
+        f"SELECT {_SLOT_COLUMNS} FROM scheduling_slot s "
+        f"WHERE s.practitioner_role_id = r.id AND {condition} ORDER BY s.start LIMIT %s) AS p "
+        f"ORDER BY p.start, p.id LIMIT %s OFFSET %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [role_ids, *params, role_ids, *params, offset + limit, limit, offset])
+        return _dict_rows(cursor)
+
+
+def bookable_slot_count(
+    *,
+    offers: Iterable[OnlineBookableOffer],
+    start: dt.datetime,
+    end: dt.datetime,
+    now: dt.datetime | None = None,
+) -> int:
+    """How many slots bookable_slot_rows finds with the same arguments."""
+    found = _bookable_condition(offers, start=start, end=end, now=now or timezone.now())
+    if found is None:
+        return 0
+    condition, params, role_ids = found
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM scheduling_slot s "  # noqa: S608 - placeholders only
+            f"WHERE s.practitioner_role_id = ANY(%s) AND {condition}",
+            [role_ids, *params],
+        )
+        return cursor.fetchone()[0]
 
 
 def next_bookable_slots(
@@ -181,20 +197,17 @@ def next_bookable_slots(
 ) -> dict[int, Slot]:
     """Each practitioner's soonest slot a patient can book online, in one query (DISTINCT ON)."""
     now = now or timezone.now()
-    bookable = _bookable_online(offers, now=now)
     wanted = list(practitioner_ids)
-    if bookable is None or not wanted:
+    found = _bookable_condition(offers, start=now, end=until, now=now)
+    if found is None or not wanted:
         return {}
-    slots = Slot.objects.filter(
-        bookable,
-        practitioner_id__in=wanted,
-        status=SlotStatus.FREE,
-        start__gte=now,
-        booked_count__lt=F("capacity"),
+    condition, params, _ = found
+    rows = Slot.objects.raw(
+        "SELECT DISTINCT ON (s.practitioner_id) s.* FROM scheduling_slot s "  # noqa: S608
+        f"WHERE s.practitioner_id = ANY(%s) AND {condition} "
+        "ORDER BY s.practitioner_id, s.start, s.id",
+        [wanted, *params],
     )
-    if until is not None:
-        slots = slots.filter(start__lt=until)
-    rows = slots.order_by("practitioner_id", "start", "id").distinct("practitioner_id")
     return {slot.practitioner_id: slot for slot in rows}
 
 
@@ -217,26 +230,24 @@ def waitlist_entry_get(*, entry_id: int, patient_id: int) -> WaitlistEntry | Non
     )
 
 
-def appointment_list_for_patient(
-    *,
-    patient_id: int,
-    when: str | None = None,
-    statuses: Iterable[str] | None = None,
-) -> QuerySet[Appointment]:
-    """A patient's appointments; `when` is "upcoming" or "past"."""
-    appointments = Appointment.objects.filter(patient_id=patient_id).select_related(
-        "practitioner", "location", "appointment_type"
-    )
-    now = timezone.now()
+def _patient_appointments_where(
+    *, patient_id: int, when: str | None, statuses: Iterable[str] | None
+) -> tuple[str, list, str]:
+    """WHERE and ORDER BY of a patient's appointments; `when` is "upcoming" (soonest first) or
+    "past" (latest first); without it, latest first."""
+    conditions, params = ["a.patient_id = %s"], [patient_id]
+    order = "a.start DESC, a.id DESC"
     if when == "upcoming":
-        appointments = appointments.filter(start__gte=now).order_by("start", "id")
+        conditions.append("a.start >= %s")
+        params.append(timezone.now())
+        order = "a.start, a.id"
     elif when == "past":
-        appointments = appointments.filter(start__lt=now).order_by("-start", "-id")
-    else:
-        appointments = appointments.order_by("-start", "-id")
+        conditions.append("a.start < %s")
+        params.append(timezone.now())
     if statuses:
-        appointments = appointments.filter(status__in=list(statuses))
-    return appointments
+        conditions.append("a.status = ANY(%s)")
+        params.append([str(status) for status in statuses])
+    return " AND ".join(conditions), params, order
 
 
 # What a patient sees of an appointment, read as plain rows (no model instances: the hot path).
@@ -246,6 +257,55 @@ APPOINTMENT_ROW_FIELDS = (
     "rescheduled_from_id", "practitioner__prefix", "practitioner__given_name",
     "practitioner__family_name", "location__name", "appointment_type__name",
 )  # fmt: skip
+_APPOINTMENT_COLUMNS = (
+    "a.id, a.patient_id, a.practitioner_id, a.location_id, a.appointment_type_id, a.slot_id, "
+    'a.start, a."end", a.timezone, a.status, a.channel, a.reason, a.needs_allergy_review, '
+    "a.rescheduled_from_id, p.prefix AS practitioner__prefix, "
+    "p.given_name AS practitioner__given_name, p.family_name AS practitioner__family_name, "
+    "l.name AS location__name, t.name AS appointment_type__name"
+)
+
+
+def appointment_rows_for_patient(
+    *,
+    patient_id: int,
+    when: str | None = None,
+    statuses: Iterable[str] | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[dict]:
+    """A page of the patient's appointments as APPOINTMENT_ROW_FIELDS dicts, each with `total`
+    (the count of all: a window over the filtered rows, computed before LIMIT/OFFSET). One
+    query; a page past the end has no rows and so no total. Without a limit, all from `offset`.
+
+    Plain SQL: on the patient API's busiest read, building and compiling the ORM query cost
+    more than running it.
+    """
+    where, params, order = _patient_appointments_where(
+        patient_id=patient_id, when=when, statuses=statuses
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_APPOINTMENT_COLUMNS}, count(*) OVER () AS total "  # noqa: S608 - constants
+            "FROM scheduling_appointment a "
+            "JOIN providers_practitioner p ON p.id = a.practitioner_id "
+            "JOIN providers_location l ON l.id = a.location_id "
+            "JOIN providers_appointmenttype t ON t.id = a.appointment_type_id "
+            f"WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s",
+            [*params, limit, offset],
+        )
+        return _dict_rows(cursor)
+
+
+def appointment_count_for_patient(
+    *, patient_id: int, when: str | None = None, statuses: Iterable[str] | None = None
+) -> int:
+    where, params, _ = _patient_appointments_where(
+        patient_id=patient_id, when=when, statuses=statuses
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM scheduling_appointment a WHERE {where}", params)  # noqa: S608
+        return cursor.fetchone()[0]
 
 
 def appointment_get(*, appointment_id: int, patient_id: int | None = None) -> Appointment | None:

@@ -147,3 +147,61 @@ def test_the_search_answers_what_the_slot_serializer_would(api_a, clinic):  # no
 
     expected = SlotSerializer(public.bookable_slots(start=start, end=end), many=True).data
     assert listed == [dict(row) for row in expected]
+
+
+def test_pages_merge_the_roles_in_start_order_with_one_count(api_a, clinic):  # noqa: F811
+    # Each role's slots are read in start order and merged: equal starts across roles are
+    # ordered by id, and every page follows on from the last without gaps or repeats.
+    roles = [clinic.role, clinic.other_role(), clinic.other_role()]
+    made = [
+        clinic.slot(hour=hour, days_ahead=days, role=role)
+        for days in (2, 3)
+        for hour in (9, 11, 10)
+        for role in roles
+    ]
+    expected = [slot.id for slot in sorted(made, key=lambda slot: (slot.start, slot.id))]
+
+    seen, page = [], 1
+    while True:
+        response = api_a.get(f"{URL}?page_size=4&page={page}")
+        if response.status_code == 404:
+            break
+        assert response.status_code == 200, response.content
+        assert response.json()["count"] == len(made)
+        seen += [row["id"] for row in response.json()["results"]]
+        page += 1
+
+    assert seen == expected
+    assert page == 6  # 18 slots in pages of 4, then "invalid page"
+
+
+def test_a_slot_lists_only_the_types_its_length_holds(api_a, clinic):  # noqa: F811
+    # follow-up needs 20 minutes and CT 30: a 25-minute slot holds the visit alone, and a
+    # 15-minute slot holds neither, so no search shows it.
+    short = clinic.slot(hour=9, minutes=25)
+    clinic.slot(hour=10, minutes=15)
+
+    [row] = api_a.get(URL).json()["results"]
+
+    assert row["id"] == short.id
+    assert [kind["code"] for kind in row["appointment_types"]] == ["follow-up"]
+    assert _ids(api_a, f"appointment_type={clinic.ct_with_contrast.id}") == []
+    assert api_a.get(f"{URL}?appointment_type={clinic.ct_with_contrast.id}").json()["count"] == 0
+
+
+def test_types_with_different_notice_are_searched_apart(api_a, clinic):  # noqa: F811
+    # Offers of the same roles but with other notice are separate conditions: the CT needs two
+    # days' notice, so tomorrow's slot holds the visit alone.
+    clinic.ct_with_contrast.minimum_notice_minutes = 2 * 24 * 60
+    clinic.ct_with_contrast.save()
+    tomorrow = clinic.slot(hour=14, days_ahead=1)
+    later = clinic.slot(hour=14, days_ahead=4)
+
+    rows = {row["id"]: row for row in api_a.get(URL).json()["results"]}
+
+    assert [kind["code"] for kind in rows[tomorrow.id]["appointment_types"]] == ["follow-up"]
+    assert {kind["code"] for kind in rows[later.id]["appointment_types"]} == {
+        "follow-up",
+        "ct-contrast",
+    }
+    assert _ids(api_a, f"appointment_type={clinic.ct_with_contrast.id}") == [later.id]
