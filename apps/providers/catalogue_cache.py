@@ -15,11 +15,12 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -30,20 +31,34 @@ MAX_ENTRIES = 512
 T = TypeVar("T")
 
 # (version, key) -> (monotonic expiry, value); per process.
-_entries: dict[tuple[str, Hashable], tuple[float, object]] = {}
+_entries: dict[tuple[bytes, Hashable], tuple[float, object]] = {}
+# One redis-py client per cache backend, on that backend's connection pool: Django's cache
+# builds a new client (copying its table of response callbacks) on every call, which cost more
+# than the GET itself on every search. Weak keys: a test's override of CACHES gets its own.
+_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _current_version() -> str | None:
+def _redis():
+    """The default cache's Redis client and the version's key in it (the cache's prefix)."""
+    backend = caches["default"]
+    client = _clients.get(backend)
+    if client is None:
+        client = _clients[backend] = backend._cache.get_client(write=True)
+    return client, backend.make_and_validate_key(VERSION_KEY)
+
+
+def _current_version() -> bytes | None:
     try:
-        version = cache.get(VERSION_KEY)
+        client, key = _redis()
+        version = client.get(key)
         if version is None:
             # First use, or Redis lost its data: a fresh token, never one seen before.
-            cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-            version = cache.get(VERSION_KEY)
+            client.set(key, uuid.uuid4().hex, nx=True)
+            version = client.get(key)
     except Exception:  # noqa: BLE001 - any Redis failure: read the database instead
         logger.warning("catalogue cache unavailable; reading the database")
         return None
-    return version
+    return version  # an opaque token: compared, never read
 
 
 def cached(key: Hashable, compute: Callable[[], T]) -> T:
@@ -67,7 +82,8 @@ def cached(key: Hashable, compute: Callable[[], T]) -> T:
 
 def _replace_version() -> None:
     try:
-        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        client, key = _redis()
+        client.set(key, uuid.uuid4().hex)
     except Exception:  # noqa: BLE001 - the entries' expiry bounds how long the old one serves
         logger.warning("catalogue cache version not replaced; entries expire on their own")
 
